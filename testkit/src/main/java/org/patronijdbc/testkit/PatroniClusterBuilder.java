@@ -1,0 +1,95 @@
+package org.patronijdbc.testkit;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Configures and starts a {@link PatroniCluster}; from {@link PatroniCluster#builder()}. */
+public final class PatroniClusterBuilder {
+  private int members = 3;
+  private int ttl = 10;
+  private int loopWait = 1;
+  private int retryTimeout = 5;
+  private boolean synchronousMode;
+  private int primaryStartTimeout;
+  private final Map<String, Map<String, Object>> tags = new HashMap<>();
+  private final Map<String, String> postgresParameters = new HashMap<>();
+
+  PatroniClusterBuilder() {
+    postgresParameters.put("max_connections", "200");
+    postgresParameters.put("wal_keep_size", "256MB");
+  }
+
+  /** Number of members at start (default 3). */
+  public PatroniClusterBuilder members(int members) {
+    if (members < 1) {
+      throw new IllegalArgumentException("a cluster needs at least one member, got " + members);
+    }
+    this.members = members;
+    return this;
+  }
+
+  /** Patroni's leader-key TTL in seconds (default 10). */
+  public PatroniClusterBuilder ttl(int seconds) {
+    this.ttl = seconds;
+    return this;
+  }
+
+  /** Patroni's loop_wait in seconds (default 1). */
+  public PatroniClusterBuilder loopWait(int seconds) {
+    this.loopWait = seconds;
+    return this;
+  }
+
+  /** Patroni's retry_timeout in seconds (default 5). */
+  public PatroniClusterBuilder retryTimeout(int seconds) {
+    this.retryTimeout = seconds;
+    return this;
+  }
+
+  /** Patroni's synchronous_mode (default off). */
+  public PatroniClusterBuilder synchronousMode(boolean on) {
+    this.synchronousMode = on;
+    return this;
+  }
+
+  /**
+   * Patroni's primary_start_timeout in seconds. testkit's default is 0, unlike Patroni's 300: a
+   * crashed leader then fails over to a replica instead of restarting in place, so {@link
+   * PatroniCluster#crash} exercises a real failover. Set 300 to test Patroni's default.
+   */
+  public PatroniClusterBuilder primaryStartTimeout(int seconds) {
+    this.primaryStartTimeout = seconds;
+    return this;
+  }
+
+  /** A Patroni tag on one member, e.g. {@code tag("n3", "noloadbalance", true)}. */
+  public PatroniClusterBuilder tag(String member, String key, Object value) {
+    tags.computeIfAbsent(member, m -> new HashMap<>()).put(key, value);
+    return this;
+  }
+
+  /** An extra PostgreSQL parameter, set cluster-wide through the DCS. */
+  public PatroniClusterBuilder postgresParameter(String name, String value) {
+    postgresParameters.put(name, value);
+    return this;
+  }
+
+  /**
+   * Starts the cluster and waits until it is healthy.
+   *
+   * @throws IllegalStateException when a binary is missing (the message names the apt packages) or
+   *     the cluster does not become healthy in time (the message holds the member logs)
+   */
+  public PatroniCluster start() {
+    return PatroniCluster.start(
+        new ClusterSettings(
+            members,
+            ttl,
+            loopWait,
+            retryTimeout,
+            synchronousMode,
+            primaryStartTimeout,
+            tags,
+            postgresParameters));
+  }
+}

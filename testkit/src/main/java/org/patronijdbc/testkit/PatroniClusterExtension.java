@@ -1,0 +1,77 @@
+package org.patronijdbc.testkit;
+
+import java.time.Duration;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.platform.commons.support.AnnotationSupport;
+
+/** The JUnit 5 extension behind {@link PatroniTest}. */
+public final class PatroniClusterExtension implements ParameterResolver, AfterEachCallback {
+
+  private static final Namespace NAMESPACE = Namespace.create(PatroniClusterExtension.class);
+  private static final Duration RESTORE_TIMEOUT = Duration.ofMinutes(3);
+
+  /** Creates the extension; JUnit does this for {@link PatroniTest}. */
+  public PatroniClusterExtension() {}
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    return parameter.getParameter().getType() == PatroniCluster.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    return cluster(context);
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    PatroniCluster cluster = store(context).get(key(context), PatroniCluster.class);
+    if (cluster != null) {
+      cluster.restoreHealth(RESTORE_TIMEOUT);
+    }
+  }
+
+  private static PatroniCluster cluster(ExtensionContext context) {
+    PatroniTest spec = spec(context);
+    return store(context)
+        .getOrComputeIfAbsent(
+            key(context),
+            k ->
+                PatroniCluster.builder()
+                    .members(spec.members())
+                    .synchronousMode(spec.synchronousMode())
+                    .start(),
+            PatroniCluster.class);
+  }
+
+  /** Shared clusters live in the run's root store, isolated ones in their class's store. */
+  private static ExtensionContext.Store store(ExtensionContext context) {
+    ExtensionContext owner = spec(context).isolated() ? classContext(context) : context.getRoot();
+    return owner.getStore(NAMESPACE);
+  }
+
+  private static String key(ExtensionContext context) {
+    PatroniTest spec = spec(context);
+    return spec.isolated()
+        ? "isolated"
+        : "shared-" + spec.members() + (spec.synchronousMode() ? "-sync" : "-async");
+  }
+
+  private static ExtensionContext classContext(ExtensionContext context) {
+    ExtensionContext c = context;
+    while (c.getTestMethod().isPresent() && c.getParent().isPresent()) {
+      c = c.getParent().get();
+    }
+    return c;
+  }
+
+  private static PatroniTest spec(ExtensionContext context) {
+    Class<?> testClass = context.getRequiredTestClass();
+    return AnnotationSupport.findAnnotation(testClass, PatroniTest.class)
+        .orElseThrow(() -> new IllegalStateException(testClass.getName() + " lacks @PatroniTest"));
+  }
+}

@@ -1,0 +1,34 @@
+package org.patronijdbc.testkit;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Gives a test class a running {@link PatroniCluster}: declare a {@code PatroniCluster} parameter
+ * on a test, lifecycle method or constructor.
+ *
+ * <p>By default the cluster is shared by every class of the test run that asks for the same shape
+ * (members, synchronous mode) and closed when the run ends. After each test the extension restores
+ * health (thaws frozen members, starts stopped ones, waits for one leader and caught-up replicas),
+ * so a test may break nodes without harming the next one. A class that changes the cluster in ways
+ * a restore cannot undo (tags, added members) asks for {@link #isolated()} and gets its own.
+ */
+@Documented
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@ExtendWith(PatroniClusterExtension.class)
+public @interface PatroniTest {
+
+  /** Number of members. */
+  int members() default 3;
+
+  /** Patroni's synchronous_mode. */
+  boolean synchronousMode() default false;
+
+  /** A cluster of this class's own, closed after the class, instead of the shared one. */
+  boolean isolated() default false;
+}
