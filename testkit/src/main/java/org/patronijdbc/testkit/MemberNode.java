@@ -160,6 +160,20 @@ final class MemberNode {
     frozen.addAll(pids);
   }
 
+  /** SIGSTOP of the walreceiver: the member stops receiving WAL, Patroni sees its lag grow. */
+  synchronized void pauseReplication() {
+    List<Long> receivers =
+        postgresPids().stream()
+            .filter(pid -> Processes.commandLineOf(pid).orElse("").contains("walreceiver"))
+            .filter(pid -> !frozen.contains(pid))
+            .toList();
+    if (receivers.isEmpty()) {
+      throw new IllegalStateException(name + " has no walreceiver: is it a streaming replica?");
+    }
+    Processes.signal("STOP", receivers);
+    frozen.addAll(receivers);
+  }
+
   /** SIGCONT of everything {@link #freeze} stopped, PostgreSQL before Patroni. */
   synchronized void thaw() {
     List<Long> reversed = new ArrayList<>(frozen);

@@ -53,6 +53,12 @@ public final class PatroniCluster implements AutoCloseable {
    */
   public static final String KEEP_DIRECTORY_PROPERTY = "patroni.testkit.keepDirectory";
 
+  /**
+   * Environment variable naming the directory clusters are created in (default: the system's
+   * temporary directory). It must be traversable by the {@code postgres} user when run as root.
+   */
+  public static final String DIRECTORY_ENV = "PATRONI_TESTKIT_DIR";
+
   static final String REPLICATION_USER = "replicator";
   static final String REWIND_USER = "rewinder";
 
@@ -75,7 +81,12 @@ public final class PatroniCluster implements AutoCloseable {
   private PatroniCluster(ClusterSettings settings, Binaries binaries) throws IOException {
     this.settings = settings;
     this.binaries = binaries;
-    this.baseDir = Files.createTempDirectory("patroni-testkit-");
+    String parent = System.getenv(DIRECTORY_ENV);
+    this.baseDir =
+        parent == null || parent.isBlank()
+            ? Files.createTempDirectory("patroni-testkit-")
+            : Files.createTempDirectory(
+                Files.createDirectories(Path.of(parent)), "patroni-testkit-");
     String id = UUID.randomUUID().toString().substring(0, 8);
     this.scope = "testkit-" + id;
   }
@@ -210,6 +221,21 @@ public final class PatroniCluster implements AutoCloseable {
   /** SIGCONT of the member's Patroni. */
   public void thawPatroni(Member member) {
     thaw(member);
+  }
+
+  /**
+   * SIGSTOP of the member's walreceiver: it stops receiving WAL while Patroni and PostgreSQL keep
+   * running, so the lag Patroni reports grows with every write on the leader. Undo with {@link
+   * #resumeReplication} (or {@link #thaw}) well within {@code wal_sender_timeout} (60 s).
+   */
+  public void pauseReplication(Member replica) {
+    node(replica).pauseReplication();
+    log.info("{} - paused replication to {}", scope, replica.name());
+  }
+
+  /** SIGCONT of the member's walreceiver. */
+  public void resumeReplication(Member replica) {
+    thaw(replica);
   }
 
   /** Stops the member's Patroni gracefully (it stops PostgreSQL and releases leadership). */

@@ -1,0 +1,224 @@
+package org.patronijdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.patronijdbc.internal.Errors;
+import org.patronijdbc.internal.HostProbe;
+import org.patronijdbc.internal.PatroniConfig;
+import org.patronijdbc.internal.TopologyMonitor;
+import org.patronijdbc.routing.Router;
+import org.patronijdbc.routing.TargetServerType;
+import org.patronijdbc.topology.ClusterMember;
+import org.patronijdbc.topology.ClusterTopology;
+import org.patronijdbc.topology.MemberRole;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens connections for one configuration: routes by the monitor's topology, confirms the role on
+ * the connection itself and, while no member fits, waits for a newer topology up to {@code
+ * failoverTimeoutMs}.
+ */
+final class ClusterConnector {
+
+  private static final Logger log = LoggerFactory.getLogger(ClusterConnector.class);
+  private static final int DEFAULT_LOGIN_TIMEOUT_S = 10;
+  private static final long RETRY_WAIT_MS = 250;
+
+  private final PatroniConfig config;
+  private final TopologyMonitor monitor;
+  private final Map<TargetServerType, Router> routers = new ConcurrentHashMap<>();
+  private volatile ClusterTopology probed;
+  private volatile long probedAtNanos;
+
+  ClusterConnector(PatroniConfig config, TopologyMonitor monitor) {
+    this.config = config;
+    this.monitor = monitor;
+  }
+
+  TopologyMonitor monitor() {
+    return monitor;
+  }
+
+  PatroniConfig config() {
+    return config;
+  }
+
+  /**
+   * A connection to a member fit for {@code type}.
+   *
+   * @param user overrides the configured user when not null
+   * @throws SQLException 08001 when no fit member answers within failoverTimeoutMs
+   */
+  PatroniConnection connect(TargetServerType type, String user, String password)
+      throws SQLException {
+    Router router =
+        routers.computeIfAbsent(
+            type,
+            t ->
+                new Router(
+                    t,
+                    config.maxReplicationLagBytes(),
+                    config.readFallbackToPrimary(),
+                    config.replicaSelection(),
+                    monitor::openConnections));
+    Properties props = config.connectionProperties(type);
+    if (user != null) {
+      props.setProperty("user", user);
+      if (password != null) {
+        props.setProperty("password", password);
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.failoverTimeoutMs());
+    Map<String, String> failures = new LinkedHashMap<>();
+    Router.Route route = null;
+    while (true) {
+      long seen = monitor.pollCount();
+      Optional<ClusterTopology> topology = topology(props, deadline, !failures.isEmpty());
+      if (topology.isPresent()) {
+        route = router.route(topology.get());
+        for (ClusterMember member : route.candidates()) {
+          long left = millisLeft(deadline);
+          if (left <= 0) {
+            break;
+          }
+          try {
+            return open(member, route.fallback(), props, left);
+          } catch (SQLException e) {
+            failures.put(member.name(), e.getMessage());
+            log.debug("{} - {} failed: {}", monitor.name(), member.name(), e.toString());
+          }
+        }
+        monitor.requestRefresh();
+      }
+      long left = millisLeft(deadline);
+      if (left <= 0) {
+        throw Errors.noFitMember(explain(type, topology, route, failures), null);
+      }
+      try {
+        monitor.awaitPollAfter(seen, Math.min(left, RETRY_WAIT_MS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw Errors.noFitMember("interrupted while waiting for a fit member", e);
+      }
+    }
+  }
+
+  /**
+   * Patroni's topology, or, while no REST API answers and either none was ever read or the cached
+   * one failed us, what probing the URL's hosts shows.
+   */
+  private Optional<ClusterTopology> topology(
+      Properties props, long deadline, boolean cachedFailed) {
+    Optional<ClusterTopology> fromPatroni = monitor.current();
+    if (!monitor.restUnreachable() || (fromPatroni.isPresent() && !cachedFailed)) {
+      return fromPatroni;
+    }
+    ClusterTopology last = probed;
+    if (last == null
+        || System.nanoTime() - probedAtNanos
+            > TimeUnit.MILLISECONDS.toNanos(config.topologyRefreshMs())) {
+      int login = loginSeconds(props, millisLeft(deadline));
+      last = HostProbe.probe(config.hosts(), config.database(), props, login);
+      probed = last;
+      probedAtNanos = System.nanoTime();
+      log.info(
+          "{} - no Patroni REST API answers; probed the URL's hosts: {}", monitor.name(), last);
+    }
+    return Optional.of(last);
+  }
+
+  private PatroniConnection open(
+      ClusterMember member, boolean fallback, Properties props, long millisLeft)
+      throws SQLException {
+    int login = loginSeconds(props, millisLeft);
+    Connection c;
+    try {
+      c = HostProbe.open(member.address(), config.database(), props, login);
+    } catch (SQLException e) {
+      if (Errors.suggestsRoleChange(e.getSQLState())) {
+        monitor.requestRefresh();
+      }
+      throw e;
+    }
+    try {
+      boolean standby = HostProbe.isStandby(c, login);
+      boolean leader = member.role() == MemberRole.LEADER;
+      if (leader && standby) {
+        throw new SQLException(
+            member.name() + " is leader in Patroni but still in recovery (promotion not finished)",
+            Errors.NO_FIT_MEMBER);
+      }
+      if (!leader && !standby) {
+        throw new SQLException(
+            member.name() + " is a replica in Patroni but accepts writes (promoted meanwhile?)",
+            Errors.NO_FIT_MEMBER);
+      }
+    } catch (SQLException e) {
+      c.close();
+      monitor.requestRefresh();
+      throw e;
+    }
+    monitor.connectionOpened(member.name());
+    return new PatroniConnection(c, member.name(), fallback, monitor::connectionClosed);
+  }
+
+  /** Bounds the login: a frozen server accepts TCP and never answers. */
+  private static int loginSeconds(Properties props, long millisLeft) {
+    int wanted = DEFAULT_LOGIN_TIMEOUT_S;
+    String configured = props.getProperty("loginTimeout");
+    if (configured != null) {
+      try {
+        wanted = Math.max(1, Integer.parseInt(configured.trim()));
+      } catch (NumberFormatException e) {
+        // pgjdbc reports its own property errors
+      }
+    }
+    long left = Math.max(1, (millisLeft + 999) / 1000);
+    return (int) Math.min(wanted, left);
+  }
+
+  private String explain(
+      TargetServerType type,
+      Optional<ClusterTopology> topology,
+      Router.Route route,
+      Map<String, String> failures) {
+    StringBuilder sb =
+        new StringBuilder("No member of ")
+            .append(monitor.name())
+            .append(" could serve targetServerType=")
+            .append(type)
+            .append(" within failoverTimeoutMs=")
+            .append(config.failoverTimeoutMs())
+            .append(". ");
+    if (topology.isEmpty()) {
+      sb.append("No topology: no Patroni REST API answered at ")
+          .append(config.endpoints())
+          .append(" and probing found nothing. ");
+    } else {
+      sb.append("Topology (from ")
+          .append(topology.get().source().name().toLowerCase(java.util.Locale.ROOT))
+          .append(", read at ")
+          .append(topology.get().observedAt())
+          .append("): ");
+      if (route != null && !route.unfit().isEmpty()) {
+        sb.append("unfit: ").append(String.join("; ", route.unfit())).append(". ");
+      }
+    }
+    if (!failures.isEmpty()) {
+      sb.append("Connect attempts failed: ");
+      failures.forEach((member, why) -> sb.append(member).append(": ").append(why).append("; "));
+    }
+    return sb.toString().trim();
+  }
+
+  private static long millisLeft(long deadlineNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+  }
+}

@@ -1,0 +1,249 @@
+package org.patronijdbc;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.patronijdbc.internal.Errors;
+import org.patronijdbc.internal.MonitorRegistry;
+import org.patronijdbc.internal.PatroniConfig;
+import org.patronijdbc.routing.TargetServerType;
+import org.patronijdbc.topology.ClusterTopology;
+
+/**
+ * An unpooled {@link DataSource} over a Patroni cluster: each {@code getConnection()} opens a
+ * pgjdbc connection to a member fit for the configured {@code targetServerType} (the leader by
+ * default); {@link #readOnly()} gives a {@code DataSource} for replica reads.
+ *
+ * <pre>{@code
+ * PatroniDataSource ds = new PatroniDataSource();
+ * ds.setUrl("jdbc:patroni:postgresql://h1:5432,h2:5432,h3:5432/app?maxReplicationLag=16MB");
+ * ds.setUser("app");
+ * ds.setPassword("...");
+ * DataSource writes = ds;
+ * DataSource reads = ds.readOnly();
+ * }</pre>
+ *
+ * <p>Configure it, then use it: the configuration is sealed by the first connection. {@link
+ * #close()} gives back its share of the cluster's topology monitor.
+ */
+public class PatroniDataSource implements DataSource, AutoCloseable {
+
+  private final Properties properties = new Properties();
+  private String url;
+  private volatile ClusterConnector connector;
+  private boolean closed;
+  private int loginTimeout;
+
+  /** An unconfigured data source; call {@link #setUrl} before use. */
+  public PatroniDataSource() {}
+
+  /** A data source for {@code url}. */
+  public PatroniDataSource(String url) {
+    setUrl(url);
+  }
+
+  /** The {@code jdbc:patroni:postgresql://...} URL. */
+  public synchronized void setUrl(String url) {
+    checkNotStarted();
+    this.url = url;
+  }
+
+  /** The URL as set. */
+  public synchronized String getUrl() {
+    return url;
+  }
+
+  /** The database user. */
+  public void setUser(String user) {
+    setProperty("user", user);
+  }
+
+  /** The database user's password. */
+  public void setPassword(String password) {
+    setProperty("password", password);
+  }
+
+  /** A {@link PatroniProperty} or pgjdbc property; URL parameters win over it. */
+  public synchronized void setProperty(String name, String value) {
+    checkNotStarted();
+    if (value == null) {
+      properties.remove(name);
+    } else {
+      properties.setProperty(name, value);
+    }
+  }
+
+  /** A {@link PatroniProperty}. */
+  public void setProperty(PatroniProperty property, String value) {
+    setProperty(property.getName(), value);
+  }
+
+  /** See {@link PatroniProperty#TARGET_SERVER_TYPE}. */
+  public void setTargetServerType(String value) {
+    setProperty(PatroniProperty.TARGET_SERVER_TYPE, value);
+  }
+
+  /** See {@link PatroniProperty#MAX_REPLICATION_LAG}. */
+  public void setMaxReplicationLag(String value) {
+    setProperty(PatroniProperty.MAX_REPLICATION_LAG, value);
+  }
+
+  /** See {@link PatroniProperty#READ_FALLBACK_TO_PRIMARY}. */
+  public void setReadFallbackToPrimary(boolean value) {
+    setProperty(PatroniProperty.READ_FALLBACK_TO_PRIMARY, String.valueOf(value));
+  }
+
+  /** See {@link PatroniProperty#FAILOVER_TIMEOUT_MS}. */
+  public void setFailoverTimeoutMs(int value) {
+    setProperty(PatroniProperty.FAILOVER_TIMEOUT_MS, String.valueOf(value));
+  }
+
+  /** See {@link PatroniProperty#PATRONI_URLS}. */
+  public void setPatroniUrls(String value) {
+    setProperty(PatroniProperty.PATRONI_URLS, value);
+  }
+
+  /**
+   * A connection to a member fit for the configured {@code targetServerType}.
+   *
+   * @throws SQLException 22023 for bad configuration; 08001 when no fit member answers within
+   *     {@code failoverTimeoutMs}
+   */
+  @Override
+  public Connection getConnection() throws SQLException {
+    ClusterConnector c = connector();
+    return c.connect(c.config().targetServerType(), null, null);
+  }
+
+  /** As {@link #getConnection()}, as another user. */
+  @Override
+  public Connection getConnection(String username, String password) throws SQLException {
+    ClusterConnector c = connector();
+    return c.connect(c.config().targetServerType(), username, password);
+  }
+
+  /**
+   * A {@code DataSource} for replica reads ({@code targetServerType=replica}, with {@code
+   * readOnlyUser} and the fallback to the leader as configured), sharing this one's monitor.
+   */
+  public DataSource readOnly() {
+    return new RoutedDataSource(this, TargetServerType.REPLICA);
+  }
+
+  /** The cluster's latest topology, if one was read yet. */
+  public Optional<ClusterTopology> topology() throws SQLException {
+    return connector().monitor().current();
+  }
+
+  /** Hears about every later change of the cluster's topology. */
+  public void addTopologyListener(TopologyListener listener) throws SQLException {
+    connector().monitor().addListener(listener);
+  }
+
+  /** Stops telling {@code listener}. */
+  public void removeTopologyListener(TopologyListener listener) throws SQLException {
+    connector().monitor().removeListener(listener);
+  }
+
+  /**
+   * Tells patroni-jdbc about an error an application or pool saw: one that suggests a role change
+   * (class 08, 57P01-57P03, 25006) makes the monitor look at once and then often until a stable
+   * leader is seen.
+   */
+  public void reportFailure(SQLException e) {
+    ClusterConnector c = connector;
+    if (c != null && e != null && Errors.suggestsRoleChange(e.getSQLState())) {
+      c.monitor().requestRefresh();
+    }
+  }
+
+  /** Gives back this data source's share of the topology monitor. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (!closed && connector != null) {
+      MonitorRegistry.release(connector.monitor());
+    }
+    closed = true;
+  }
+
+  Connection connect(TargetServerType type, String user, String password) throws SQLException {
+    return connector().connect(type, user, password);
+  }
+
+  private ClusterConnector connector() throws SQLException {
+    ClusterConnector c = connector;
+    if (c != null) {
+      return c;
+    }
+    synchronized (this) {
+      if (closed) {
+        throw new SQLException("this PatroniDataSource is closed", "08003");
+      }
+      if (connector == null) {
+        if (url == null) {
+          throw new SQLException(
+              "no URL: call setUrl(\"jdbc:patroni:postgresql://...\") first",
+              Errors.INVALID_PARAMETER);
+        }
+        PatroniConfig config = PatroniConfig.parse(url, properties);
+        connector = new ClusterConnector(config, MonitorRegistry.acquire(config));
+      }
+      return connector;
+    }
+  }
+
+  private void checkNotStarted() {
+    if (connector != null || closed) {
+      throw new IllegalStateException(
+          "the configuration of a PatroniDataSource cannot change once it has been used");
+    }
+  }
+
+  @Override
+  public PrintWriter getLogWriter() {
+    return null;
+  }
+
+  @Override
+  public void setLogWriter(PrintWriter out) {
+    // patroni-jdbc logs through SLF4J
+  }
+
+  @Override
+  public void setLoginTimeout(int seconds) {
+    this.loginTimeout = seconds;
+  }
+
+  @Override
+  public int getLoginTimeout() {
+    return loginTimeout;
+  }
+
+  @Override
+  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+    throw new SQLFeatureNotSupportedException("patroni-jdbc logs through SLF4J");
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> iface) throws SQLException {
+    if (iface.isInstance(this)) {
+      return iface.cast(this);
+    }
+    throw new SQLException("not a wrapper for " + iface.getName());
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> iface) {
+    return iface.isInstance(this);
+  }
+
+  @Override
+  public String toString() {
+    return "PatroniDataSource[" + PatroniConfig.redact(url) + "]";
+  }
+}

@@ -1,0 +1,74 @@
+package org.patronijdbc;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.patronijdbc.routing.TargetServerType;
+
+/** A view of a {@link PatroniDataSource} with another target server type, e.g. its readOnly(). */
+final class RoutedDataSource implements DataSource {
+
+  private final PatroniDataSource owner;
+  private final TargetServerType type;
+
+  RoutedDataSource(PatroniDataSource owner, TargetServerType type) {
+    this.owner = owner;
+    this.type = type;
+  }
+
+  @Override
+  public Connection getConnection() throws SQLException {
+    return owner.connect(type, null, null);
+  }
+
+  @Override
+  public Connection getConnection(String username, String password) throws SQLException {
+    return owner.connect(type, username, password);
+  }
+
+  @Override
+  public PrintWriter getLogWriter() {
+    return null;
+  }
+
+  @Override
+  public void setLogWriter(PrintWriter out) {
+    // patroni-jdbc logs through SLF4J
+  }
+
+  @Override
+  public void setLoginTimeout(int seconds) {
+    owner.setLoginTimeout(seconds);
+  }
+
+  @Override
+  public int getLoginTimeout() {
+    return owner.getLoginTimeout();
+  }
+
+  @Override
+  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+    throw new SQLFeatureNotSupportedException("patroni-jdbc logs through SLF4J");
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> iface) throws SQLException {
+    if (iface.isInstance(this)) {
+      return iface.cast(this);
+    }
+    return owner.unwrap(iface);
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> iface) {
+    return iface.isInstance(this) || owner.isWrapperFor(iface);
+  }
+
+  @Override
+  public String toString() {
+    return owner + ".as(" + type + ")";
+  }
+}

@@ -1,0 +1,14 @@
+package org.patronijdbc.internal;
+
+import java.util.List;
+
+/**
+ * What makes two configurations the same cluster: the same REST endpoints (in any order) reached
+ * the same way.
+ */
+record MonitorKey(List<String> endpoints, RestSecurity security) {
+
+  static MonitorKey of(PatroniConfig config) {
+    return new MonitorKey(config.endpoints().stream().sorted().toList(), config.security());
+  }
+}

@@ -1,0 +1,268 @@
+package org.patronijdbc.internal;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.patronijdbc.PatroniProperty;
+import org.patronijdbc.routing.ReplicaSelection;
+import org.patronijdbc.routing.TargetServerType;
+
+/**
+ * Everything a {@code jdbc:patroni:} URL and its properties say, checked and immutable.
+ *
+ * @param hosts the PostgreSQL {@code host:port} addresses the URL lists
+ * @param database the database name
+ * @param pgProperties what goes to pgjdbc: every property that is not ours, credentials included
+ * @param endpoints the REST API base URLs to poll
+ * @param security TLS and Basic settings for the REST API
+ */
+public record PatroniConfig(
+    List<String> hosts,
+    String database,
+    Properties pgProperties,
+    TargetServerType targetServerType,
+    List<String> endpoints,
+    RestSecurity security,
+    int topologyRefreshMs,
+    int patroniTimeoutMs,
+    int failoverTimeoutMs,
+    OptionalLong maxReplicationLagBytes,
+    boolean readFallbackToPrimary,
+    ReplicaSelection replicaSelection,
+    boolean discoverMembers,
+    String readOnlyUser,
+    String readOnlyPassword) {
+
+  /** The prefix every patroni-jdbc URL starts with. */
+  public static final String URL_PREFIX = "jdbc:patroni:";
+
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|kB|KB|MB|GB)?");
+  private static final Pattern SECRET_PARAM =
+      Pattern.compile("((?:password|Password|PASSWORD)[^=&]*=)[^&]*");
+
+  /** Copies the pgjdbc properties so nobody outside can change them. */
+  public PatroniConfig {
+    hosts = List.copyOf(hosts);
+    endpoints = List.copyOf(endpoints);
+    Properties copy = new Properties();
+    copy.putAll(pgProperties);
+    pgProperties = copy;
+  }
+
+  /**
+   * Parses {@code url}; {@code info} supplies defaults that URL parameters override (as in pgjdbc).
+   *
+   * @throws SQLException 22023 for a malformed URL or a bad property value
+   */
+  public static PatroniConfig parse(String url, Properties info) throws SQLException {
+    if (url == null || !url.startsWith(URL_PREFIX + "postgresql:")) {
+      throw Errors.malformedUrl(redact(url), "it must start with jdbc:patroni:postgresql://");
+    }
+    String pgUrl = "jdbc:" + url.substring(URL_PREFIX.length());
+    Properties parsed;
+    try {
+      parsed = org.postgresql.Driver.parseURL(pgUrl, info == null ? new Properties() : info);
+    } catch (RuntimeException e) {
+      parsed = null;
+    }
+    if (parsed == null || !pgUrl.startsWith("jdbc:postgresql://")) {
+      throw Errors.malformedUrl(redact(url), "pgjdbc cannot parse it");
+    }
+    return fromProperties(parsed, redact(url));
+  }
+
+  private static PatroniConfig fromProperties(Properties all, String redactedUrl)
+      throws SQLException {
+    List<String> hosts = hosts(all, redactedUrl);
+    String database = all.getProperty("PGDBNAME", "");
+    Properties pg = new Properties();
+    for (String key : all.stringPropertyNames()) {
+      if (PatroniProperty.forName(key).isEmpty()
+          && !key.equals("PGHOST")
+          && !key.equals("PGPORT")) {
+        pg.setProperty(key, all.getProperty(key));
+      }
+    }
+    RestSecurity security =
+        new RestSecurity(
+            PatroniProperty.PATRONI_SSL_ROOT_CERT.get(all),
+            PatroniProperty.PATRONI_SSL_CERT.get(all),
+            PatroniProperty.PATRONI_SSL_KEY.get(all),
+            PatroniProperty.PATRONI_USER.get(all),
+            PatroniProperty.PATRONI_PASSWORD.get(all));
+    security.validate();
+    String readOnlyUser = PatroniProperty.READ_ONLY_USER.get(all);
+    String readOnlyPassword = PatroniProperty.READ_ONLY_PASSWORD.get(all);
+    if (readOnlyPassword != null && readOnlyUser == null) {
+      throw Errors.badValue(
+          PatroniProperty.READ_ONLY_USER, null, "a user name when readOnlyPassword is set");
+    }
+    return new PatroniConfig(
+        hosts,
+        database,
+        pg,
+        TargetServerType.fromString(PatroniProperty.TARGET_SERVER_TYPE.get(all)),
+        endpoints(all, hosts, security),
+        security,
+        PatroniProperty.TOPOLOGY_REFRESH_MS.getPositiveInt(all),
+        PatroniProperty.PATRONI_TIMEOUT_MS.getPositiveInt(all),
+        PatroniProperty.FAILOVER_TIMEOUT_MS.getPositiveInt(all),
+        parseSize(PatroniProperty.MAX_REPLICATION_LAG.get(all)),
+        PatroniProperty.READ_FALLBACK_TO_PRIMARY.getBoolean(all),
+        ReplicaSelection.fromString(PatroniProperty.REPLICA_SELECTION.get(all)),
+        PatroniProperty.DISCOVER_MEMBERS.getBoolean(all),
+        readOnlyUser,
+        readOnlyPassword);
+  }
+
+  private static List<String> hosts(Properties all, String redactedUrl) throws SQLException {
+    String[] hosts = all.getProperty("PGHOST", "").split(",", -1);
+    String[] ports = all.getProperty("PGPORT", "").split(",", -1);
+    if (hosts.length != ports.length) {
+      throw Errors.malformedUrl(redactedUrl, "hosts and ports do not pair up");
+    }
+    List<String> result = new ArrayList<>();
+    for (int i = 0; i < hosts.length; i++) {
+      String host = hosts[i].trim();
+      if (!HostNames.isValid(host)) {
+        throw Errors.malformedUrl(redactedUrl, "'" + host + "' is not a host name or address");
+      }
+      int port;
+      try {
+        port = Integer.parseInt(ports[i].trim());
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65535) {
+        throw Errors.malformedUrl(redactedUrl, "'" + ports[i] + "' is not a port (1-65535)");
+      }
+      result.add(host + ":" + port);
+    }
+    return result;
+  }
+
+  private static List<String> endpoints(Properties all, List<String> hosts, RestSecurity security)
+      throws SQLException {
+    String explicit = PatroniProperty.PATRONI_URLS.get(all);
+    Set<String> endpoints = new LinkedHashSet<>();
+    if (explicit != null && !explicit.isBlank()) {
+      for (String raw : explicit.split(",")) {
+        String endpoint = raw.trim().replaceAll("/+$", "");
+        Matcher m = Pattern.compile("(https?)://[^/?#@\\s]+:\\d{1,5}").matcher(endpoint);
+        if (!m.matches()) {
+          throw Errors.badValue(
+              PatroniProperty.PATRONI_URLS,
+              explicit,
+              "http(s)://host:port[,http(s)://host:port...]");
+        }
+        if (security.usesTls() && m.group(1).equals("http")) {
+          throw Errors.badValue(
+              PatroniProperty.PATRONI_URLS,
+              explicit,
+              "https:// endpoints only, because REST API TLS is configured (never plain HTTP)");
+        }
+        endpoints.add(endpoint);
+      }
+      return List.copyOf(endpoints);
+    }
+    int port = PatroniProperty.PATRONI_PORT.getPositiveInt(all);
+    if (port > 65535) {
+      throw Errors.badValue(PatroniProperty.PATRONI_PORT, String.valueOf(port), "a port (1-65535)");
+    }
+    String scheme = security.usesTls() ? "https" : "http";
+    for (String host : hosts) {
+      endpoints.add(scheme + "://" + host.substring(0, host.lastIndexOf(':')) + ":" + port);
+    }
+    return List.copyOf(endpoints);
+  }
+
+  /**
+   * Parses a size like Patroni's {@code ?lag=}: bytes, or a number with kB, MB or GB (1024-based).
+   *
+   * @throws SQLException 22023 for anything else
+   */
+  static OptionalLong parseSize(String value) throws SQLException {
+    if (value == null || value.isBlank()) {
+      return OptionalLong.empty();
+    }
+    Matcher m = SIZE.matcher(value.trim());
+    if (!m.matches() || m.group(1).length() > 15) {
+      throw Errors.badValue(
+          PatroniProperty.MAX_REPLICATION_LAG, value, "bytes, or a number with kB, MB or GB");
+    }
+    long number = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
+    long factor =
+        switch (unit) {
+          case "KB" -> 1L << 10;
+          case "MB" -> 1L << 20;
+          case "GB" -> 1L << 30;
+          default -> 1L;
+        };
+    return OptionalLong.of(number * factor);
+  }
+
+  /** The user for connections of {@code type}: the read-only user for replica reads, if set. */
+  public Properties connectionProperties(TargetServerType type) {
+    Properties props = new Properties();
+    props.putAll(pgProperties);
+    if (type.isReplicaRead() && readOnlyUser != null) {
+      props.setProperty("user", readOnlyUser);
+      if (readOnlyPassword != null) {
+        props.setProperty("password", readOnlyPassword);
+      } else {
+        props.remove("password");
+      }
+    }
+    return props;
+  }
+
+  /** A copy with another target server type (for {@code readOnly()} data sources). */
+  public PatroniConfig withTargetServerType(TargetServerType type) {
+    return new PatroniConfig(
+        hosts,
+        database,
+        pgProperties,
+        type,
+        endpoints,
+        security,
+        topologyRefreshMs,
+        patroniTimeoutMs,
+        failoverTimeoutMs,
+        maxReplicationLagBytes,
+        readFallbackToPrimary,
+        replicaSelection,
+        discoverMembers,
+        readOnlyUser,
+        readOnlyPassword);
+  }
+
+  /** The URL with every password parameter masked, fit for messages and logs. */
+  public static String redact(String url) {
+    return url == null ? "null" : SECRET_PARAM.matcher(url).replaceAll("$1***");
+  }
+
+  @Override
+  public String toString() {
+    return "PatroniConfig[hosts="
+        + hosts
+        + ", database="
+        + database
+        + ", targetServerType="
+        + targetServerType
+        + ", endpoints="
+        + endpoints
+        + ", user="
+        + pgProperties.getProperty("user")
+        + ", readOnlyUser="
+        + readOnlyUser
+        + "]";
+  }
+}

@@ -1,0 +1,90 @@
+package org.patronijdbc.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import okhttp3.Credentials;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.patronijdbc.topology.ClusterTopology;
+
+/**
+ * Reads {@code GET /cluster} from one Patroni REST API at a time, bounded in time and size. Never
+ * follows redirects and never falls back from https to http.
+ */
+public final class PatroniRestClient {
+
+  /** A /cluster answer is a few kB; this much is plenty for hundreds of members. */
+  static final int MAX_BODY_BYTES = 1024 * 1024;
+
+  private final OkHttpClient http;
+  private final String authorization;
+
+  /** A client as {@code security} and {@code timeout} say. */
+  public PatroniRestClient(RestSecurity security, Duration timeout) {
+    OkHttpClient.Builder builder =
+        new OkHttpClient.Builder()
+            .connectTimeout(timeout)
+            .readTimeout(timeout)
+            .writeTimeout(timeout)
+            .callTimeout(timeout)
+            .followRedirects(false)
+            .followSslRedirects(false)
+            .retryOnConnectionFailure(false);
+    security
+        .tls()
+        .ifPresent(
+            tls -> {
+              SSLContext context = tls.context();
+              builder.sslSocketFactory(context.getSocketFactory(), tls.trustManager());
+            });
+    this.http = builder.build();
+    this.authorization =
+        security.user() == null
+            ? null
+            : Credentials.basic(security.user(), security.password(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * {@code GET endpoint/cluster}.
+   *
+   * @param endpoint a base URL, e.g. {@code https://10.0.0.1:8008}
+   * @throws IOException when the endpoint does not answer in time, answers other than 200, sends
+   *     too much, or sends something that is not Patroni's /cluster JSON
+   */
+  public ClusterTopology fetchCluster(String endpoint) throws IOException {
+    Request.Builder request = new Request.Builder().url(endpoint + "/cluster").get();
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    try (Response response = http.newCall(request.build()).execute()) {
+      if (response.code() != 200) {
+        throw new IOException("HTTP " + response.code() + " from " + endpoint + "/cluster");
+      }
+      return ClusterJsonReader.read(readCapped(response.body()), endpoint);
+    }
+  }
+
+  private static String readCapped(ResponseBody body) throws IOException {
+    if (body.contentLength() > MAX_BODY_BYTES) {
+      throw new IOException("answer of " + body.contentLength() + " bytes is too large");
+    }
+    try (InputStream in = body.byteStream()) {
+      byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+      if (bytes.length > MAX_BODY_BYTES) {
+        throw new IOException("answer larger than " + MAX_BODY_BYTES + " bytes");
+      }
+      return new String(bytes, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Releases the client's threads and connections. */
+  public void close() {
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+}

@@ -1,0 +1,320 @@
+package org.patronijdbc.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.patronijdbc.TopologyEvent;
+import org.patronijdbc.TopologyListener;
+import org.patronijdbc.topology.ClusterMember;
+import org.patronijdbc.topology.ClusterTopology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one cluster's topology current for the whole JVM, on one daemon thread: each interval it
+ * asks one member's REST API ({@code GET /cluster}), rotating through the members and skipping
+ * those that did not answer lately. After {@link #requestRefresh()} (a connection error that
+ * suggests a role change) or while no leader is seen, it polls every {@value #FAST_POLL_MS} ms
+ * until the same leader has been seen {@value #STABLE_POLLS} times in a row.
+ */
+public final class TopologyMonitor {
+
+  private static final Logger log = LoggerFactory.getLogger(TopologyMonitor.class);
+  static final long FAST_POLL_MS = 100;
+  static final int STABLE_POLLS = 3;
+  private static final Duration FAST_MODE_LIMIT = Duration.ofSeconds(60);
+  private static final Duration SKIP_SILENT_ENDPOINT = Duration.ofSeconds(5);
+
+  private final MonitorKey key;
+  private final PatroniRestClient rest;
+  private final ScheduledExecutorService thread;
+  private final AtomicReference<ClusterTopology> current = new AtomicReference<>();
+  private final List<TopologyListener> listeners = new CopyOnWriteArrayList<>();
+  private final ConcurrentHashMap<String, AtomicInteger> openConnections =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Long> silentUntil = new ConcurrentHashMap<>();
+  private final AtomicBoolean immediatePending = new AtomicBoolean();
+  private final Object pollLock = new Object();
+  private volatile List<String> endpoints;
+  private volatile long refreshMs;
+  private volatile long fastUntilNanos;
+  private volatile boolean closed;
+  private long polls; // guarded by pollLock
+  private boolean restUnreachable; // guarded by pollLock
+  // only touched on the monitor thread:
+  private int cursor;
+  private int stableLeaderPolls;
+  private String lastLeader = "";
+  private ScheduledFuture<?> next;
+  private String name;
+
+  TopologyMonitor(MonitorKey key, long refreshMs, Duration restTimeout, boolean discoverMembers) {
+    this.key = key;
+    this.endpoints = key.endpoints();
+    this.refreshMs = refreshMs;
+    this.discoverMembers = discoverMembers;
+    this.rest = new PatroniRestClient(key.security(), restTimeout);
+    this.name = key.endpoints().get(0);
+    String threadName = "patroni-jdbc-monitor-" + name.replaceFirst("^https?://", "");
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, threadName);
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  private final boolean discoverMembers;
+
+  void start() {
+    fastUntilNanos = System.nanoTime() + FAST_MODE_LIMIT.toNanos();
+    thread.execute(this::pollAndReschedule);
+  }
+
+  /** The latest snapshot, if any was ever read. */
+  public Optional<ClusterTopology> current() {
+    return Optional.ofNullable(current.get());
+  }
+
+  /** The cluster's name for log lines: its scope once known, else the first endpoint. */
+  public String name() {
+    return name;
+  }
+
+  /** Whether the last poll found no REST API answering. */
+  public boolean restUnreachable() {
+    synchronized (pollLock) {
+      return restUnreachable;
+    }
+  }
+
+  /** Polls now and then fast until a stable leader is seen (a connection suggested a change). */
+  public void requestRefresh() {
+    fastUntilNanos = System.nanoTime() + FAST_MODE_LIMIT.toNanos();
+    stableLeaderPolls = 0;
+    if (!closed && immediatePending.compareAndSet(false, true)) {
+      thread.execute(
+          () -> {
+            immediatePending.set(false);
+            pollAndReschedule();
+          });
+    }
+  }
+
+  /** How many polls have completed; pass it to {@link #awaitPollAfter}. */
+  public long pollCount() {
+    synchronized (pollLock) {
+      return polls;
+    }
+  }
+
+  /** Waits until a poll after {@code seen} completes, or {@code timeoutMs} passes. */
+  public void awaitPollAfter(long seen, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    synchronized (pollLock) {
+      while (polls <= seen && !closed) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          return;
+        }
+        pollLock.wait(left);
+      }
+    }
+  }
+
+  /** Registers a listener for every later change. */
+  public void addListener(TopologyListener listener) {
+    listeners.add(listener);
+  }
+
+  /** Removes a listener. */
+  public void removeListener(TopologyListener listener) {
+    listeners.remove(listener);
+  }
+
+  /** Counts connections this JVM holds per member, for leastConnections. */
+  public int openConnections(String member) {
+    AtomicInteger count = openConnections.get(member);
+    return count == null ? 0 : count.get();
+  }
+
+  public void connectionOpened(String member) {
+    openConnections.computeIfAbsent(member, m -> new AtomicInteger()).incrementAndGet();
+  }
+
+  public void connectionClosed(String member) {
+    AtomicInteger count = openConnections.get(member);
+    if (count != null) {
+      count.decrementAndGet();
+    }
+  }
+
+  /** Lowers the poll interval if a new user wants it shorter. */
+  void offerRefreshInterval(long ms) {
+    refreshMs = Math.min(refreshMs, ms);
+  }
+
+  MonitorKey key() {
+    return key;
+  }
+
+  void close() {
+    closed = true;
+    thread.shutdownNow();
+    rest.close();
+    synchronized (pollLock) {
+      pollLock.notifyAll();
+    }
+    log.debug("{} - topology monitor stopped", name);
+  }
+
+  /** Runs on the monitor thread only. */
+  private void pollAndReschedule() {
+    if (closed) {
+      return;
+    }
+    if (next != null) {
+      next.cancel(false);
+    }
+    try {
+      poll();
+    } catch (RuntimeException e) {
+      log.error("{} - unexpected failure while reading the topology", name, e);
+    }
+    if (!closed) {
+      long delay = System.nanoTime() < fastUntilNanos ? FAST_POLL_MS : refreshMs;
+      next = thread.schedule(this::pollAndReschedule, delay, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void poll() {
+    List<String> all = endpoints;
+    List<String> failures = new ArrayList<>();
+    ClusterTopology fetched = null;
+    long now = System.nanoTime();
+    // Endpoints that went silent lately are tried last, so one hung member costs one timeout per
+    // SKIP_SILENT_ENDPOINT, not one per poll.
+    List<String> order = new ArrayList<>();
+    List<String> silent = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      String endpoint = all.get((cursor + i) % all.size());
+      (silentUntil.getOrDefault(endpoint, 0L) - now > 0 ? silent : order).add(endpoint);
+    }
+    order.addAll(silent);
+    for (String endpoint : order) {
+      try {
+        fetched = rest.fetchCluster(endpoint);
+        silentUntil.remove(endpoint);
+        cursor = (all.indexOf(endpoint) + 1) % all.size();
+        break;
+      } catch (IOException e) {
+        silentUntil.put(endpoint, System.nanoTime() + SKIP_SILENT_ENDPOINT.toNanos());
+        failures.add(endpoint + ": " + e.getMessage());
+        log.debug("{} - {} did not answer: {}", name, endpoint, e.toString());
+      }
+    }
+    if (fetched == null) {
+      onRestUnreachable(failures);
+      return;
+    }
+    accept(fetched);
+  }
+
+  private void onRestUnreachable(List<String> failures) {
+    boolean first;
+    synchronized (pollLock) {
+      first = !restUnreachable;
+      restUnreachable = true;
+      polls++;
+      pollLock.notifyAll();
+    }
+    if (first) {
+      ClusterTopology last = current.get();
+      if (last != null) {
+        log.warn(
+            "{} - no Patroni REST API answers ({}); routing from the last topology, read at {}",
+            name,
+            String.join("; ", failures),
+            last.observedAt());
+      } else {
+        log.warn("{} - no Patroni REST API answers ({})", name, String.join("; ", failures));
+      }
+    }
+  }
+
+  private void accept(ClusterTopology topology) {
+    if (!topology.scope().isEmpty()) {
+      name = topology.scope();
+    }
+    ClusterTopology previous = current.getAndSet(topology);
+    boolean recovered;
+    synchronized (pollLock) {
+      recovered = restUnreachable;
+      restUnreachable = false;
+      polls++;
+      pollLock.notifyAll();
+    }
+    if (recovered) {
+      log.info("{} - Patroni REST API answers again", name);
+    }
+    trackLeader(topology);
+    if (discoverMembers) {
+      discoverEndpoints(topology);
+    }
+    log.debug("{} - topology {}", name, topology);
+    for (TopologyEvent event : TopologyDiff.between(previous, topology)) {
+      log.info("{} - {}", name, event.detail());
+      for (TopologyListener listener : listeners) {
+        try {
+          listener.onTopologyEvent(event);
+        } catch (RuntimeException e) {
+          log.error("{} - topology listener {} failed", name, listener, e);
+        }
+      }
+    }
+  }
+
+  private void trackLeader(ClusterTopology topology) {
+    String leader = topology.leader().map(ClusterMember::name).orElse("");
+    if (leader.isEmpty()) {
+      // no leader: a failover is under way, so look often until one appears
+      fastUntilNanos = System.nanoTime() + FAST_MODE_LIMIT.toNanos();
+      stableLeaderPolls = 0;
+    } else if (leader.equals(lastLeader)) {
+      if (++stableLeaderPolls >= STABLE_POLLS) {
+        fastUntilNanos = 0;
+      }
+    } else {
+      stableLeaderPolls = 1;
+    }
+    lastLeader = leader;
+  }
+
+  /** Adds the REST APIs of members the URL did not list (same scheme only: never https -> http). */
+  private void discoverEndpoints(ClusterTopology topology) {
+    Set<String> merged = new LinkedHashSet<>(key.endpoints());
+    String scheme = key.security().usesTls() ? "https://" : "http://";
+    for (ClusterMember m : topology.members()) {
+      if (m.apiUrl().startsWith(scheme)) {
+        merged.add(m.apiUrl());
+      }
+    }
+    if (!merged.equals(new LinkedHashSet<>(endpoints))) {
+      endpoints = List.copyOf(merged);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package org.patronijdbc.routing;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
+import org.patronijdbc.topology.ClusterMember;
+import org.patronijdbc.topology.ClusterTopology;
+import org.patronijdbc.topology.MemberRole;
+
+/**
+ * Decides, from one topology snapshot, which members a connection of one target type may go to and
+ * in which order. Pure: no I/O, no waiting.
+ */
+public final class Router {
+
+  private final TargetServerType target;
+  private final OptionalLong maxLagBytes;
+  private final boolean readFallbackToPrimary;
+  private final ReplicaSelection selection;
+  private final ToIntFunction<String> openConnections;
+  private final AtomicInteger turn = new AtomicInteger();
+
+  /**
+   * A router.
+   *
+   * @param openConnections connections this JVM holds open per member name (for {@link
+   *     ReplicaSelection#LEAST_CONNECTIONS})
+   */
+  public Router(
+      TargetServerType target,
+      OptionalLong maxLagBytes,
+      boolean readFallbackToPrimary,
+      ReplicaSelection selection,
+      ToIntFunction<String> openConnections) {
+    this.target = target;
+    this.maxLagBytes = maxLagBytes;
+    this.readFallbackToPrimary = readFallbackToPrimary;
+    this.selection = selection;
+    this.openConnections = openConnections;
+  }
+
+  /** The target type this router serves. */
+  public TargetServerType target() {
+    return target;
+  }
+
+  /** The members to try, in order, and why the others were left out. */
+  public Route route(ClusterTopology topology) {
+    List<String> unfit = new ArrayList<>();
+    Optional<ClusterMember> leader = Optional.empty();
+    List<ClusterMember> readers = new ArrayList<>();
+    for (ClusterMember m : topology.members()) {
+      Optional<String> notWritable = whyNotWritable(m, topology);
+      Optional<String> notReadable = whyNotReadable(m);
+      if (notReadable.isEmpty()
+          && target == TargetServerType.SYNC_REPLICA
+          && m.role() != MemberRole.SYNC_STANDBY) {
+        notReadable = Optional.of("not a synchronous standby");
+      }
+      if (notWritable.isEmpty()) {
+        leader = Optional.of(m);
+      }
+      if (notReadable.isEmpty()) {
+        readers.add(m);
+      }
+      Optional<String> why =
+          switch (target) {
+            case PRIMARY -> notWritable;
+            case REPLICA, SYNC_REPLICA, PREFER_REPLICA -> notReadable;
+            case PREFER_PRIMARY, ANY -> notWritable.isPresent() ? notReadable : Optional.empty();
+          };
+      why.ifPresent(w -> unfit.add(m.name() + ": " + w));
+    }
+    List<ClusterMember> ordered = select(readers);
+    List<ClusterMember> candidates = new ArrayList<>();
+    boolean fallback = false;
+    switch (target) {
+      case PRIMARY -> leader.ifPresent(candidates::add);
+      case PREFER_PRIMARY -> {
+        leader.ifPresent(candidates::add);
+        candidates.addAll(ordered);
+      }
+      case REPLICA, SYNC_REPLICA -> {
+        candidates.addAll(ordered);
+        if (readFallbackToPrimary && candidates.isEmpty() && leader.isPresent()) {
+          candidates.add(leader.get());
+          fallback = true;
+        }
+      }
+      case PREFER_REPLICA -> {
+        candidates.addAll(ordered);
+        if (candidates.isEmpty() && leader.isPresent()) {
+          candidates.add(leader.get());
+          fallback = true;
+        }
+      }
+      case ANY -> {
+        List<ClusterMember> all = new ArrayList<>(ordered);
+        leader.ifPresent(l -> all.add(turn.get() % (all.size() + 1), l));
+        candidates.addAll(all);
+      }
+    }
+    if (leader.isEmpty()) {
+      unfit.add("no running leader");
+    }
+    return new Route(candidates, fallback, unfit);
+  }
+
+  /** Why {@code m} cannot take writes, or empty. */
+  public static Optional<String> whyNotWritable(ClusterMember m, ClusterTopology topology) {
+    if (m.role() != MemberRole.LEADER) {
+      return Optional.of(role(m));
+    }
+    if (!m.isRunning()) {
+      return Optional.of("leader in state " + m.state());
+    }
+    return topology.leader().isPresent() ? Optional.empty() : Optional.of("leader is ambiguous");
+  }
+
+  /** Why {@code m} cannot serve replica reads under this router's lag limit, or empty. */
+  public Optional<String> whyNotReadable(ClusterMember m) {
+    if (!m.role().isStandby() && m.role() != MemberRole.STANDBY_LEADER) {
+      return Optional.of(role(m));
+    }
+    if (!m.isRunning()) {
+      return Optional.of("state " + m.state());
+    }
+    if (m.isNoLoadBalance()) {
+      return Optional.of("tagged noloadbalance");
+    }
+    if (m.role().isStandby() && m.lagBytes().isEmpty()) {
+      return Optional.of("lag unknown");
+    }
+    if (maxLagBytes.isPresent()
+        && m.lagBytes().isPresent()
+        && m.lagBytes().getAsLong() > maxLagBytes.getAsLong()) {
+      return Optional.of(
+          "lag "
+              + m.lagBytes().getAsLong()
+              + " bytes > maxReplicationLag "
+              + maxLagBytes.getAsLong());
+    }
+    return Optional.empty();
+  }
+
+  private List<ClusterMember> select(List<ClusterMember> fit) {
+    if (fit.size() < 2) {
+      return fit;
+    }
+    int start =
+        switch (selection) {
+          case ROUND_ROBIN -> Math.floorMod(turn.getAndIncrement(), fit.size());
+          case RANDOM -> ThreadLocalRandom.current().nextInt(fit.size());
+          case LEAST_CONNECTIONS -> Math.floorMod(turn.getAndIncrement(), fit.size());
+        };
+    List<ClusterMember> rotated = new ArrayList<>(fit.subList(start, fit.size()));
+    rotated.addAll(fit.subList(0, start));
+    if (selection == ReplicaSelection.LEAST_CONNECTIONS) {
+      // stable sort: ties keep the round-robin order
+      rotated.sort(Comparator.comparingInt(m -> openConnections.applyAsInt(m.name())));
+    }
+    return rotated;
+  }
+
+  private static String role(ClusterMember m) {
+    return switch (m.role()) {
+      case LEADER -> "leader";
+      case STANDBY_LEADER -> "standby leader (read-only)";
+      case SYNC_STANDBY, QUORUM_STANDBY, REPLICA -> "replica";
+      case UNKNOWN -> "role unknown";
+    };
+  }
+
+  /**
+   * The outcome of routing.
+   *
+   * @param candidates members to try, in order; empty when none is fit
+   * @param fallback whether the leader serves a replica read because no replica is fit
+   * @param unfit one line per member left out, with the reason
+   */
+  public record Route(List<ClusterMember> candidates, boolean fallback, List<String> unfit) {
+
+    /** Copies the lists. */
+    public Route {
+      candidates = List.copyOf(candidates);
+      unfit = List.copyOf(unfit);
+    }
+  }
+}

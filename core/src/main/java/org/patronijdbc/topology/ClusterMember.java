@@ -1,0 +1,51 @@
+package org.patronijdbc.topology;
+
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * One member of the cluster as Patroni reported it.
+ *
+ * @param name the Patroni member name
+ * @param role the role
+ * @param state Patroni's state ({@code running}, {@code streaming}, {@code stopped}, ...)
+ * @param host the PostgreSQL host
+ * @param port the PostgreSQL port
+ * @param timeline the timeline, or -1 when not reported
+ * @param lagBytes replication lag in bytes; empty when not reported or {@code "unknown"}
+ * @param tags the member's Patroni tags, values as strings
+ * @param apiUrl the member's REST API base URL ({@code http://host:8008}), or empty when unknown
+ */
+public record ClusterMember(
+    String name,
+    MemberRole role,
+    String state,
+    String host,
+    int port,
+    long timeline,
+    OptionalLong lagBytes,
+    Map<String, String> tags,
+    String apiUrl) {
+
+  /** Creates a member; the tags are copied. */
+  public ClusterMember {
+    tags = Map.copyOf(tags);
+  }
+
+  /**
+   * Whether PostgreSQL runs there: {@code running} (Patroni 3.0.2) or {@code streaming} (3.0.4+).
+   */
+  public boolean isRunning() {
+    return "running".equals(state) || "streaming".equals(state);
+  }
+
+  /** Whether the member carries Patroni's {@code noloadbalance} tag (no replica reads). */
+  public boolean isNoLoadBalance() {
+    return "true".equalsIgnoreCase(tags.getOrDefault("noloadbalance", "false"));
+  }
+
+  /** {@code host:port} of PostgreSQL. */
+  public String address() {
+    return host + ":" + port;
+  }
+}
