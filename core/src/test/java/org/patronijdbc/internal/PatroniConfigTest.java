@@ -1,0 +1,164 @@
+package org.patronijdbc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.SQLException;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.patronijdbc.routing.ReplicaSelection;
+import org.patronijdbc.routing.TargetServerType;
+
+class PatroniConfigTest {
+
+  private static PatroniConfig parse(String url) throws SQLException {
+    return PatroniConfig.parse(url, new Properties());
+  }
+
+  @Test
+  void readsHostsPortsDatabaseAndDefaults() throws Exception {
+    PatroniConfig config = parse("jdbc:patroni:postgresql://h1:5433,h2,h3:6000/app");
+
+    assertThat(config.hosts()).containsExactly("h1:5433", "h2:5432", "h3:6000");
+    assertThat(config.database()).isEqualTo("app");
+    assertThat(config.endpoints())
+        .containsExactly("http://h1:8008", "http://h2:8008", "http://h3:8008");
+    assertThat(config.targetServerType()).isEqualTo(TargetServerType.PRIMARY);
+    assertThat(config.topologyRefreshMs()).isEqualTo(1000);
+    assertThat(config.patroniTimeoutMs()).isEqualTo(1000);
+    assertThat(config.failoverTimeoutMs()).isEqualTo(30000);
+    assertThat(config.maxReplicationLagBytes()).isEmpty();
+    assertThat(config.readFallbackToPrimary()).isTrue();
+    assertThat(config.replicaSelection()).isEqualTo(ReplicaSelection.ROUND_ROBIN);
+    assertThat(config.discoverMembers()).isTrue();
+  }
+
+  @Test
+  void passesPropertiesThatAreNotOursToPgjdbcAndKeepsOursBack() throws Exception {
+    Properties info = new Properties();
+    info.setProperty("user", "app");
+    info.setProperty("password", "s3cret");
+    PatroniConfig config =
+        PatroniConfig.parse(
+            "jdbc:patroni:postgresql://h1/app?sslmode=require&targetServerType=replica"
+                + "&patroniPort=8443&maxReplicationLag=16MB",
+            info);
+
+    assertThat(config.pgProperties())
+        .containsEntry("user", "app")
+        .containsEntry("password", "s3cret")
+        .containsEntry("sslmode", "require")
+        .doesNotContainKeys("targetServerType", "patroniPort", "maxReplicationLag", "PGHOST");
+    assertThat(config.targetServerType()).isEqualTo(TargetServerType.REPLICA);
+    assertThat(config.endpoints()).containsExactly("http://h1:8443");
+    assertThat(config.maxReplicationLagBytes()).isEqualTo(OptionalLong.of(16L << 20));
+    assertThat(config.toString()).doesNotContain("s3cret");
+  }
+
+  @Test
+  void urlParametersWinOverProperties() throws Exception {
+    Properties info = new Properties();
+    info.setProperty("targetServerType", "replica");
+    assertThat(
+            PatroniConfig.parse("jdbc:patroni:postgresql://h/db?targetServerType=any", info)
+                .targetServerType())
+        .isEqualTo(TargetServerType.ANY);
+  }
+
+  @Test
+  void explicitRestEndpointsReplaceTheDerivedOnes() throws Exception {
+    PatroniConfig config =
+        parse("jdbc:patroni:postgresql://h1/db?patroniUrls=http://r1:9000/,http://r2:9001");
+
+    assertThat(config.endpoints()).containsExactly("http://r1:9000", "http://r2:9001");
+  }
+
+  @Test
+  void sizesReadLikePatronisLagParameter() throws Exception {
+    assertThat(PatroniConfig.parseSize("1048576")).isEqualTo(OptionalLong.of(1048576));
+    assertThat(PatroniConfig.parseSize("10kB")).isEqualTo(OptionalLong.of(10240));
+    assertThat(PatroniConfig.parseSize("16MB")).isEqualTo(OptionalLong.of(16L << 20));
+    assertThat(PatroniConfig.parseSize("2GB")).isEqualTo(OptionalLong.of(2L << 30));
+    assertThatThrownBy(() -> PatroniConfig.parseSize("lots"))
+        .hasMessageContaining("maxReplicationLag")
+        .hasMessageContaining("'lots'")
+        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"));
+  }
+
+  @Test
+  void rejectsBadValuesNamingThePropertyValueAndChoices() {
+    for (String bad :
+        List.of(
+            "targetServerType=leader",
+            "replicaSelection=fastest",
+            "readFallbackToPrimary=maybe",
+            "topologyRefreshMs=-5",
+            "failoverTimeoutMs=soon",
+            "patroniPort=70000")) {
+      String name = bad.substring(0, bad.indexOf('='));
+      String value = bad.substring(bad.indexOf('=') + 1);
+      assertThatThrownBy(() -> parse("jdbc:patroni:postgresql://h/db?" + bad))
+          .as(bad)
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining(name)
+          .hasMessageContaining(value)
+          .hasMessageContaining("expected")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"));
+    }
+  }
+
+  @Test
+  void rejectsMalformedUrlsShowingTheExpectedFormWithoutThePassword() {
+    for (String url :
+        List.of(
+            "jdbc:patroni:mysql://h/db",
+            "jdbc:patroni:postgresql:/h/db?password=hunter2",
+            "jdbc:patroni:postgresql://h:0/db?password=hunter2",
+            "jdbc:patroni:postgresql://bad host/db")) {
+      assertThatThrownBy(() -> parse(url))
+          .as(url)
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("expected jdbc:patroni:postgresql://host1[:port]")
+          .hasMessageNotContaining("hunter2")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"));
+    }
+  }
+
+  @Test
+  void refusesPlainHttpEndpointsWhenTlsIsConfigured() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "jdbc:patroni:postgresql://h/db?patroniSslRootCert=/nonexistent.pem"
+                        + "&patroniUrls=http://h:8008"))
+        .isInstanceOf(SQLException.class)
+        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"));
+  }
+
+  @Test
+  void derivedEndpointsUseHttpsWhenTlsIsConfigured() {
+    // The missing CA file is reported; nothing falls back to http.
+    assertThatThrownBy(
+            () -> parse("jdbc:patroni:postgresql://h/db?patroniSslRootCert=/nonexistent.pem"))
+        .hasMessageContaining("/nonexistent.pem");
+  }
+
+  @Test
+  void readOnlyUserAppliesToReplicaReadsOnly() throws Exception {
+    Properties info = new Properties();
+    info.setProperty("user", "app");
+    info.setProperty("password", "pw");
+    PatroniConfig config =
+        PatroniConfig.parse(
+            "jdbc:patroni:postgresql://h/db?readOnlyUser=reader&readOnlyPassword=rpw", info);
+
+    assertThat(config.connectionProperties(TargetServerType.REPLICA))
+        .containsEntry("user", "reader")
+        .containsEntry("password", "rpw");
+    assertThat(config.connectionProperties(TargetServerType.PRIMARY))
+        .containsEntry("user", "app")
+        .containsEntry("password", "pw");
+  }
+}
