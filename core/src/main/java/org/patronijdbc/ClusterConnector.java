@@ -3,9 +3,11 @@ package org.patronijdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.patronijdbc.internal.Errors;
@@ -34,6 +36,7 @@ final class ClusterConnector {
   private final PatroniConfig config;
   private final TopologyMonitor monitor;
   private final Map<TargetServerType, Router> routers = new ConcurrentHashMap<>();
+  private final Map<String, Set<PatroniConnection>> open = new ConcurrentHashMap<>();
   private volatile ClusterTopology probed;
   private volatile long probedAtNanos;
 
@@ -165,8 +168,43 @@ final class ClusterConnector {
       monitor.requestRefresh();
       throw e;
     }
+    PatroniConnection connection =
+        new PatroniConnection(c, member.name(), fallback, this::released);
+    open.computeIfAbsent(member.name(), m -> ConcurrentHashMap.newKeySet()).add(connection);
     monitor.connectionOpened(member.name());
-    return new PatroniConnection(c, member.name(), fallback, monitor::connectionClosed);
+    return connection;
+  }
+
+  private void released(PatroniConnection connection) {
+    Set<PatroniConnection> toMember = open.get(connection.memberName());
+    if (toMember != null) {
+      toMember.remove(connection);
+    }
+    monitor.connectionClosed(connection.memberName());
+  }
+
+  /**
+   * Aborts every open connection to {@code member}: threads blocked on it get an error at once
+   * instead of waiting for a socket timeout.
+   *
+   * @return how many were aborted
+   */
+  int abortConnections(String member) {
+    Set<PatroniConnection> toMember = open.getOrDefault(member, Set.of());
+    int aborted = 0;
+    for (PatroniConnection connection : List.copyOf(toMember)) {
+      try {
+        connection.abort(Runnable::run);
+        aborted++;
+      } catch (SQLException e) {
+        log.debug(
+            "{} - abort of a connection to {} failed: {}", monitor.name(), member, e.toString());
+      }
+    }
+    if (aborted > 0) {
+      log.warn("{} - aborted {} connection(s) to {}", monitor.name(), aborted, member);
+    }
+    return aborted;
   }
 
   /** Bounds the login: a frozen server accepts TCP and never answers. */

@@ -31,11 +31,11 @@ public final class PatroniConnection implements Connection {
   private final Connection delegate;
   private final String member;
   private final boolean fallback;
-  private final Consumer<String> onClose;
+  private final Consumer<PatroniConnection> onClose;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   PatroniConnection(
-      Connection delegate, String member, boolean fallback, Consumer<String> onClose) {
+      Connection delegate, String member, boolean fallback, Consumer<PatroniConnection> onClose) {
     this.delegate = delegate;
     this.member = member;
     this.fallback = fallback;
@@ -90,7 +90,7 @@ public final class PatroniConnection implements Connection {
 
   private void released() {
     if (closed.compareAndSet(false, true)) {
-      onClose.accept(member);
+      onClose.accept(this);
     }
   }
 
@@ -124,9 +124,26 @@ public final class PatroniConnection implements Connection {
     return delegate.getAutoCommit();
   }
 
+  /**
+   * Commits; when the connection is lost during the COMMIT, the transaction may or may not have
+   * been applied, so the error says so with SQLState 08007 instead of pgjdbc's 08006.
+   */
   @Override
   public void commit() throws SQLException {
-    delegate.commit();
+    try {
+      delegate.commit();
+    } catch (SQLException e) {
+      if ("08006".equals(e.getSQLState()) || "08003".equals(e.getSQLState())) {
+        throw new SQLException(
+            "The connection to "
+                + member
+                + " was lost during COMMIT: the transaction may or may not have been committed;"
+                + " check before retrying it",
+            "08007",
+            e);
+      }
+      throw e;
+    }
   }
 
   @Override

@@ -162,6 +162,18 @@ public class PatroniDataSource implements DataSource, AutoCloseable {
     }
   }
 
+  /**
+   * Aborts every open connection of this data source (and its {@link #readOnly()} view) to {@code
+   * member}, so threads blocked on a hung member get an error at once. For pools that retire a
+   * member's connections when Patroni says it left or lost the leadership.
+   *
+   * @return how many were aborted
+   */
+  public int abortConnections(String member) {
+    ClusterConnector c = connector;
+    return c == null ? 0 : c.abortConnections(member);
+  }
+
   /** Gives back this data source's share of the topology monitor. Idempotent. */
   @Override
   public synchronized void close() {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.patronijdbc.testkit.Member;
 import org.patronijdbc.testkit.PatroniCluster;
 import org.patronijdbc.testkit.PatroniTest;
+import org.patronijdbc.topology.ClusterTopology;
 import org.postgresql.PGConnection;
 
 /** Routing on a real cluster, every answer checked on the server side. */
@@ -62,8 +63,7 @@ class RoutingIT {
         dataSource(cluster, "maxReplicationLag=1MB", "topologyRefreshMs=200")) {
       cluster.pauseReplication(lagging);
       writeMegabytes(cluster, 4);
-      awaitLag(cluster, lagging, other, 1 << 20);
-      Thread.sleep(600); // a few polls of the monitor
+      awaitLag(ds, lagging, other, 1 << 20);
 
       for (int i = 0; i < 6; i++) {
         try (Connection c = ds.readOnly().getConnection()) {
@@ -73,7 +73,7 @@ class RoutingIT {
 
       cluster.resumeReplication(lagging);
       cluster.awaitHealthy(Duration.ofSeconds(60));
-      Thread.sleep(600);
+      awaitCaughtUp(ds, lagging, 1 << 20);
       Set<Integer> seen = new HashSet<>();
       for (int i = 0; i < 6; i++) {
         try (Connection c = ds.readOnly().getConnection()) {
@@ -219,17 +219,40 @@ class RoutingIT {
     }
   }
 
-  /** Waits until Patroni reports {@code lagging} past {@code bytes} and {@code other} within it. */
-  private static void awaitLag(PatroniCluster cluster, Member lagging, Member other, long bytes)
-      throws InterruptedException {
+  /**
+   * Waits until the data source's own topology shows {@code lagging} past {@code bytes} and {@code
+   * other} within it (the DCS's lag figures trail by a loop_wait, and each member's REST API
+   * answers from its own view of the DCS).
+   */
+  private static void awaitLag(PatroniDataSource ds, Member lagging, Member other, long bytes)
+      throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
-      if (cluster.member(lagging.name()).lag().orElse(0L) > bytes
-          && cluster.member(other.name()).lag().orElse(Long.MAX_VALUE) <= bytes) {
+      ClusterTopology t = ds.topology().orElse(null);
+      if (t != null
+          && t.member(lagging.name()).map(m -> m.lagBytes().orElse(0) > bytes).orElse(false)
+          && t.member(other.name())
+              .map(m -> m.lagBytes().orElse(Long.MAX_VALUE) <= bytes)
+              .orElse(false)) {
         return;
       }
-      Thread.sleep(100);
+      Thread.sleep(50);
     }
-    throw new AssertionError("no lag on " + lagging.name() + " alone: " + cluster.members());
+    throw new AssertionError("no lag on " + lagging.name() + " alone: " + ds.topology());
+  }
+
+  private static void awaitCaughtUp(PatroniDataSource ds, Member member, long bytes)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (ds.topology()
+          .flatMap(t -> t.member(member.name()))
+          .map(m -> m.isRunning() && m.lagBytes().orElse(Long.MAX_VALUE) <= bytes)
+          .orElse(false)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(member.name() + " never caught up: " + ds.topology());
   }
 }

@@ -99,6 +99,20 @@ public final class ClusterJsonReader {
     return new ClusterTopology(scope, members, Instant.now(), ClusterTopology.Source.PATRONI);
   }
 
+  /** {@code patroni.scope} from a {@code GET /patroni} answer. */
+  static String readScope(String body) throws IOException {
+    JsonNode scope;
+    try {
+      scope = JSON.readTree(body).path("patroni").path("scope");
+    } catch (IOException | RuntimeException e) {
+      throw new IOException("not Patroni JSON: " + firstLine(e.getMessage()));
+    }
+    if (!scope.isTextual() || scope.asText().isBlank()) {
+      throw new IOException("no patroni.scope in /patroni");
+    }
+    return scope.asText();
+  }
+
   private static String problemWith(JsonNode m) {
     if (!m.isObject()) {
       return "not an object";

@@ -69,6 +69,25 @@ public final class PatroniRestClient {
     }
   }
 
+  /**
+   * The scope from {@code GET endpoint/patroni} ({@code patroni.scope}), for Patroni versions whose
+   * /cluster does not report it (before 3.2).
+   *
+   * @throws IOException when it cannot be read
+   */
+  public String fetchScope(String endpoint) throws IOException {
+    Request.Builder request = new Request.Builder().url(endpoint + "/patroni").get();
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    try (Response response = http.newCall(request.build()).execute()) {
+      if (response.code() != 200 && response.code() != 503) {
+        throw new IOException("HTTP " + response.code() + " from " + endpoint + "/patroni");
+      }
+      return ClusterJsonReader.readScope(readCapped(response.body()));
+    }
+  }
+
   private static String readCapped(ResponseBody body) throws IOException {
     if (body.contentLength() > MAX_BODY_BYTES) {
       throw new IOException("answer of " + body.contentLength() + " bytes is too large");

@@ -37,6 +37,7 @@ public final class TopologyMonitor {
   static final int STABLE_POLLS = 3;
   private static final Duration FAST_MODE_LIMIT = Duration.ofSeconds(60);
   private static final Duration SKIP_SILENT_ENDPOINT = Duration.ofSeconds(5);
+  private static final Duration SCOPE_RETRY = Duration.ofSeconds(60);
 
   private final MonitorKey key;
   private final PatroniRestClient rest;
@@ -60,6 +61,8 @@ public final class TopologyMonitor {
   private String lastLeader = "";
   private ScheduledFuture<?> next;
   private String name;
+  private String scope = "";
+  private long scopeTriedAt = System.nanoTime() - SCOPE_RETRY.toNanos() - 1;
 
   TopologyMonitor(MonitorKey key, long refreshMs, Duration restTimeout, boolean discoverMembers) {
     this.key = key;
@@ -205,6 +208,7 @@ public final class TopologyMonitor {
     List<String> all = endpoints;
     List<String> failures = new ArrayList<>();
     ClusterTopology fetched = null;
+    String answered = null;
     long now = System.nanoTime();
     // Endpoints that went silent lately are tried last, so one hung member costs one timeout per
     // SKIP_SILENT_ENDPOINT, not one per poll.
@@ -218,6 +222,7 @@ public final class TopologyMonitor {
     for (String endpoint : order) {
       try {
         fetched = rest.fetchCluster(endpoint);
+        answered = endpoint;
         silentUntil.remove(endpoint);
         cursor = (all.indexOf(endpoint) + 1) % all.size();
         break;
@@ -231,7 +236,25 @@ public final class TopologyMonitor {
       onRestUnreachable(failures);
       return;
     }
-    accept(fetched);
+    accept(withScope(fetched, answered));
+  }
+
+  /** Patroni before 3.2 does not put the scope in /cluster: ask /patroni once. */
+  private ClusterTopology withScope(ClusterTopology topology, String endpoint) {
+    if (!topology.scope().isEmpty()) {
+      scope = topology.scope();
+      return topology;
+    }
+    if (scope.isEmpty() && System.nanoTime() - scopeTriedAt > SCOPE_RETRY.toNanos()) {
+      scopeTriedAt = System.nanoTime();
+      try {
+        scope = rest.fetchScope(endpoint);
+      } catch (IOException e) {
+        log.debug("{} - no scope from {}/patroni: {}", name, endpoint, e.toString());
+        return topology;
+      }
+    }
+    return new ClusterTopology(scope, topology.members(), topology.observedAt(), topology.source());
   }
 
   private void onRestUnreachable(List<String> failures) {
