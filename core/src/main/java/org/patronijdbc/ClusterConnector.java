@@ -61,16 +61,7 @@ final class ClusterConnector {
    */
   PatroniConnection connect(TargetServerType type, String user, String password)
       throws SQLException {
-    Router router =
-        routers.computeIfAbsent(
-            type,
-            t ->
-                new Router(
-                    t,
-                    config.maxReplicationLagBytes(),
-                    config.readFallbackToPrimary(),
-                    config.replicaSelection(),
-                    monitor::openConnections));
+    Router router = routers.computeIfAbsent(type, this::newRouter);
     Properties props = config.connectionProperties(type);
     if (user != null) {
       props.setProperty("user", user);
@@ -111,6 +102,16 @@ final class ClusterConnector {
         throw Errors.noFitMember("interrupted while waiting for a fit member", e);
       }
     }
+  }
+
+  /** A router with this configuration's rules, for {@code type}. */
+  Router newRouter(TargetServerType type) {
+    return new Router(
+        type,
+        config.maxReplicationLagBytes(),
+        config.readFallbackToPrimary(),
+        config.replicaSelection(),
+        monitor::openConnections);
   }
 
   /**

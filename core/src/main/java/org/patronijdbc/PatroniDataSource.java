@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import org.patronijdbc.internal.Errors;
 import org.patronijdbc.internal.MonitorRegistry;
 import org.patronijdbc.internal.PatroniConfig;
+import org.patronijdbc.routing.Router;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterTopology;
 
@@ -138,6 +139,14 @@ public class PatroniDataSource implements DataSource, AutoCloseable {
   /** The cluster's latest topology, if one was read yet. */
   public Optional<ClusterTopology> topology() throws SQLException {
     return connector().monitor().current();
+  }
+
+  /**
+   * Where this data source would send a connection of {@code type} on {@code topology}, and why the
+   * other members are left out. Pure: opens nothing (for pools and health endpoints).
+   */
+  public Router.Route route(TargetServerType type, ClusterTopology topology) throws SQLException {
+    return connector().newRouter(type).route(topology);
   }
 
   /** Hears about every later change of the cluster's topology. */
