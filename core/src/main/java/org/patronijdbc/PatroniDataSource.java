@@ -1,12 +1,9 @@
 package org.patronijdbc;
 
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.patronijdbc.internal.Errors;
 import org.patronijdbc.internal.MonitorRegistry;
@@ -32,13 +29,12 @@ import org.patronijdbc.topology.ClusterTopology;
  * <p>Configure it, then use it: the configuration is sealed by the first connection. {@link
  * #close()} gives back its share of the cluster's topology monitor.
  */
-public class PatroniDataSource implements DataSource, AutoCloseable {
+public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
 
   private final Properties properties = new Properties();
   private String url;
   private volatile ClusterConnector connector;
   private boolean closed;
-  private int loginTimeout;
 
   /** An unconfigured data source; call {@link #setUrl} before use. */
   public PatroniDataSource() {}
@@ -223,44 +219,6 @@ public class PatroniDataSource implements DataSource, AutoCloseable {
       throw new IllegalStateException(
           "the configuration of a PatroniDataSource cannot change once it has been used");
     }
-  }
-
-  @Override
-  public PrintWriter getLogWriter() {
-    return null;
-  }
-
-  @Override
-  public void setLogWriter(PrintWriter out) {
-    // patroni-jdbc logs through SLF4J
-  }
-
-  @Override
-  public void setLoginTimeout(int seconds) {
-    this.loginTimeout = seconds;
-  }
-
-  @Override
-  public int getLoginTimeout() {
-    return loginTimeout;
-  }
-
-  @Override
-  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-    throw new SQLFeatureNotSupportedException("patroni-jdbc logs through SLF4J");
-  }
-
-  @Override
-  public <T> T unwrap(Class<T> iface) throws SQLException {
-    if (iface.isInstance(this)) {
-      return iface.cast(this);
-    }
-    throw new SQLException("not a wrapper for " + iface.getName());
-  }
-
-  @Override
-  public boolean isWrapperFor(Class<?> iface) {
-    return iface.isInstance(this);
   }
 
   @Override

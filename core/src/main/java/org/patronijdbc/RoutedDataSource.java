@@ -1,15 +1,11 @@
 package org.patronijdbc;
 
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.patronijdbc.routing.TargetServerType;
 
 /** A view of a {@link PatroniDataSource} with another target server type, e.g. its readOnly(). */
-final class RoutedDataSource implements DataSource {
+final class RoutedDataSource extends DataSourceBase {
 
   private final PatroniDataSource owner;
   private final TargetServerType type;
@@ -30,31 +26,6 @@ final class RoutedDataSource implements DataSource {
   }
 
   @Override
-  public PrintWriter getLogWriter() {
-    return null;
-  }
-
-  @Override
-  public void setLogWriter(PrintWriter out) {
-    // patroni-jdbc logs through SLF4J
-  }
-
-  @Override
-  public void setLoginTimeout(int seconds) {
-    owner.setLoginTimeout(seconds);
-  }
-
-  @Override
-  public int getLoginTimeout() {
-    return owner.getLoginTimeout();
-  }
-
-  @Override
-  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-    throw new SQLFeatureNotSupportedException("patroni-jdbc logs through SLF4J");
-  }
-
-  @Override
   public <T> T unwrap(Class<T> iface) throws SQLException {
     if (iface.isInstance(this)) {
       return iface.cast(this);
@@ -63,7 +34,7 @@ final class RoutedDataSource implements DataSource {
   }
 
   @Override
-  public boolean isWrapperFor(Class<?> iface) {
+  public boolean isWrapperFor(Class<?> iface) throws SQLException {
     return iface.isInstance(this) || owner.isWrapperFor(iface);
   }
 
