@@ -2,6 +2,8 @@ package org.patronijdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
 final class ClusterConnector {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterConnector.class);
-  private static final int DEFAULT_LOGIN_TIMEOUT_S = 10;
+  private static final int DEFAULT_LOGIN_TIMEOUT_S = 5;
   private static final long RETRY_WAIT_MS = 250;
 
   private final PatroniConfig config;
@@ -77,7 +79,10 @@ final class ClusterConnector {
       Optional<ClusterTopology> topology = topology(props, deadline, !failures.isEmpty());
       if (topology.isPresent()) {
         route = router.route(topology.get());
-        for (ClusterMember member : route.candidates()) {
+        List<ClusterMember> candidates = new ArrayList<>(route.candidates());
+        // stable: members that failed to connect lately go last, in routing order
+        candidates.sort(Comparator.comparing(m -> monitor.isUnreachable(m.name())));
+        for (ClusterMember member : candidates) {
           long left = millisLeft(deadline);
           if (left <= 0) {
             break;
@@ -146,6 +151,7 @@ final class ClusterConnector {
     try {
       c = HostProbe.open(member.address(), config.database(), props, login);
     } catch (SQLException e) {
+      monitor.markUnreachable(member.name());
       if (Errors.suggestsRoleChange(e.getSQLState())) {
         monitor.requestRefresh();
       }

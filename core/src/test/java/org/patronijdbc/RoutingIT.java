@@ -85,6 +85,31 @@ class RoutingIT {
   }
 
   @Test
+  void aFrozenReplicaNeverStallsAConnectPastTheLoginBound(PatroniCluster cluster) throws Exception {
+    Member frozen = cluster.replicas().get(0);
+    Member other = cluster.replicas().get(1);
+    try (PatroniDataSource ds = dataSource(cluster, "failoverTimeoutMs=8000")) {
+      try (Connection c = ds.readOnly().getConnection()) {
+        assertThat(ServerSide.of(c).inRecovery()).isTrue();
+      }
+
+      cluster.freeze(frozen);
+
+      // Patroni reports the frozen replica as fit until its key expires (ttl): connects may try it.
+      long started = System.nanoTime();
+      for (int i = 0; i < 6; i++) {
+        long t = System.nanoTime();
+        try (Connection c = ds.readOnly().getConnection()) {
+          assertThat(ServerSide.of(c)).isEqualTo(new ServerSide(other.pgPort(), true));
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - t)).isLessThan(Duration.ofSeconds(7));
+      }
+      // after one stalled login the frozen member goes last for every later connect
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(9));
+    }
+  }
+
+  @Test
   void withBothReplicasStoppedReadsReachTheLeaderOrFailWithoutFallback(PatroniCluster cluster)
       throws Exception {
     Member leader = cluster.leader();

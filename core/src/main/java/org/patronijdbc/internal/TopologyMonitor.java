@@ -47,6 +47,7 @@ public final class TopologyMonitor {
   private final ConcurrentHashMap<String, AtomicInteger> openConnections =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> silentUntil = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Long> unreachableUntil = new ConcurrentHashMap<>();
   private final AtomicBoolean immediatePending = new AtomicBoolean();
   private final Object pollLock = new Object();
   private volatile List<String> endpoints;
@@ -164,6 +165,21 @@ public final class TopologyMonitor {
     if (count != null) {
       count.decrementAndGet();
     }
+  }
+
+  /**
+   * Remembers that connecting to {@code member} just failed, so every data source of the cluster
+   * tries it last for a while: a hung member that Patroni still reports costs one login timeout,
+   * not one per connect.
+   */
+  public void markUnreachable(String member) {
+    unreachableUntil.put(member, System.nanoTime() + SKIP_SILENT_ENDPOINT.toNanos());
+  }
+
+  /** Whether connecting to {@code member} failed lately. */
+  public boolean isUnreachable(String member) {
+    Long until = unreachableUntil.get(member);
+    return until != null && until - System.nanoTime() > 0;
   }
 
   /** Lowers the poll interval if a new user wants it shorter. */
