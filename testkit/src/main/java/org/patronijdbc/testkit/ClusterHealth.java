@@ -21,8 +21,11 @@ final class ClusterHealth {
    * @param expected the members that should run
    * @param stopped the members stopped on purpose: Patroni keeps a stopped member in /cluster
    *     (state "stopped") until its key expires, so they are ignored
+   * @param synchronous whether the cluster runs in synchronous mode: then one replica must be the
+   *     synchronous standby
    */
-  static Optional<String> problem(List<Member> view, Set<String> expected, Set<String> stopped) {
+  static Optional<String> problem(
+      List<Member> view, Set<String> expected, Set<String> stopped, boolean synchronous) {
     List<Member> live = view.stream().filter(m -> !stopped.contains(m.name())).toList();
     Set<String> reported = live.stream().map(Member::name).collect(Collectors.toSet());
     if (!reported.equals(expected)) {
@@ -45,6 +48,11 @@ final class ClusterHealth {
         return Optional.of(m.name() + " is not a caught-up replica");
       }
       replicas.add(m.name());
+    }
+    if (synchronous
+        && !replicas.isEmpty()
+        && live.stream().noneMatch(m -> m.role().equals("sync_standby"))) {
+      return Optional.of("no synchronous standby yet");
     }
     try {
       for (Member m : live) {

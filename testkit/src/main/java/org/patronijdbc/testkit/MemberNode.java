@@ -134,13 +134,18 @@ final class MemberNode {
     stopped = true;
   }
 
-  /** SIGKILL of the postmaster: PostgreSQL crashes, Patroni lives on and reacts. */
+  /**
+   * SIGKILL of the postmaster and of every process it had: PostgreSQL crashes, Patroni lives on and
+   * reacts. Killing only the postmaster is not enough here: an orphaned idle backend can outlive it
+   * and hold the shared memory, and PostgreSQL then refuses to start again ("pre-existing shared
+   * memory block is still in use") until it exits.
+   */
   synchronized void crashPostgres() {
-    long postmaster =
-        postmasterPid()
-            .orElseThrow(
-                () -> new IllegalStateException(name + " has no running PostgreSQL to crash"));
-    Processes.signal("KILL", List.of(postmaster));
+    List<Long> postgres = postgresPids();
+    if (postgres.isEmpty()) {
+      throw new IllegalStateException(name + " has no running PostgreSQL to crash");
+    }
+    Processes.signal("KILL", postgres);
   }
 
   /**

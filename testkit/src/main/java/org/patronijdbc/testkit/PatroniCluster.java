@@ -194,7 +194,11 @@ public final class PatroniCluster implements AutoCloseable {
     return awaitLeader(candidate.name(), ACTION_TIMEOUT);
   }
 
-  /** SIGKILL of the member's postmaster. Patroni survives and reacts (restart or failover). */
+  /**
+   * SIGKILL of the member's postmaster and of all its PostgreSQL processes (an orphaned backend
+   * would otherwise keep the shared memory and block the restart). Patroni survives and reacts:
+   * with testkit's default {@code primaryStartTimeout(0)} a crashed leader fails over.
+   */
   public void crash(Member member) {
     node(member).crashPostgres();
     log.info("{} - crashed PostgreSQL of {}", scope, member.name());
@@ -470,7 +474,7 @@ public final class PatroniCluster implements AutoCloseable {
     Set<String> stopped = new HashSet<>();
     Set<String> expected = new HashSet<>();
     nodes.values().forEach(n -> (n.isStopped() ? stopped : expected).add(n.name));
-    return ClusterHealth.problem(view, expected, stopped);
+    return ClusterHealth.problem(view, expected, stopped, settings.synchronousMode());
   }
 
   private void failIfAMemberDied() {
