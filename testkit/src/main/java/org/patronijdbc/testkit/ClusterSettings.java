@@ -10,6 +10,7 @@ record ClusterSettings(
     int retryTimeout,
     boolean synchronousMode,
     int primaryStartTimeout,
+    boolean restTls,
     Map<String, Map<String, Object>> tags,
     Map<String, String> postgresParameters) {
 

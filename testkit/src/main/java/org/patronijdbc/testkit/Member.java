@@ -10,6 +10,7 @@ import java.util.Optional;
  * @param host the address PostgreSQL and the REST API listen on (always on 127.0.0.0/8)
  * @param pgPort the PostgreSQL port
  * @param restPort the Patroni REST API port
+ * @param restUrl the base URL of the member's REST API ({@code http://127.0.0.1:8008}, or https)
  * @param role the role exactly as Patroni reports it ({@code leader}, {@code replica}, {@code
  *     sync_standby}, ...), or {@code absent} when the member is not in the DCS
  * @param state the state as Patroni reports it ({@code running}, {@code streaming}, {@code
@@ -24,6 +25,7 @@ public record Member(
     String host,
     int pgPort,
     int restPort,
+    String restUrl,
     String role,
     String state,
     long timeline,
@@ -48,10 +50,5 @@ public record Member(
   /** Returns whether PostgreSQL on this member is up as far as Patroni knows. */
   public boolean isRunning() {
     return "running".equals(state) || "streaming".equals(state);
-  }
-
-  /** Returns the base URL of this member's REST API, e.g. {@code http://127.0.0.1:8008}. */
-  public String restUrl() {
-    return "http://" + host + ":" + restPort;
   }
 }

@@ -25,8 +25,10 @@ final class MemberNode {
   private Process patroni;
   private boolean stopped = true;
   private final List<Long> frozen = new ArrayList<>();
+  private final RestTls tls;
 
-  MemberNode(String name, int pgPort, int restPort, Path dir) {
+  MemberNode(String name, int pgPort, int restPort, Path dir, RestTls tls) {
+    this.tls = tls;
     this.name = name;
     this.pgPort = pgPort;
     this.restPort = restPort;
@@ -35,7 +37,7 @@ final class MemberNode {
   }
 
   String restUrl() {
-    return "http://127.0.0.1:" + restPort;
+    return (tls == null ? "http" : "https") + "://127.0.0.1:" + restPort;
   }
 
   /**
@@ -91,9 +93,17 @@ final class MemberNode {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("scope", scope);
     root.put("name", name);
-    root.put(
-        "restapi",
-        Map.of("listen", "127.0.0.1:" + restPort, "connect_address", "127.0.0.1:" + restPort));
+    Map<String, Object> restapi = new LinkedHashMap<>();
+    restapi.put("listen", "127.0.0.1:" + restPort);
+    restapi.put("connect_address", "127.0.0.1:" + restPort);
+    if (tls != null) {
+      // the same certificate serves the API and, as Patroni's client certificate, calls the others
+      restapi.put("certfile", tls.serverCert.toString());
+      restapi.put("keyfile", tls.serverKey.toString());
+      restapi.put("cafile", tls.ca.toString());
+      restapi.put("verify_client", "required");
+    }
+    root.put("restapi", restapi);
     // etcd's v2 API, not etcd3: Patroni 3.0.2 (Debian 12) renews the leader key over etcd3 with an
     // unconditional put, so a leader thawed after its lease expired can take the key back from the
     // new leader (patroni/patroni#2689, fixed in 3.0.3). Over v2 the renewal compares the value.

@@ -70,7 +70,8 @@ public final class PatroniCluster implements AutoCloseable {
   private final Binaries binaries;
   private final String scope;
   private final Path baseDir;
-  private final PatroniRest rest = new PatroniRest();
+  private RestTls tls;
+  private PatroniRest rest = new PatroniRest();
   private final Set<Integer> usedPorts = new HashSet<>();
   private final Map<String, MemberNode> nodes = new LinkedHashMap<>();
   private final Thread shutdownHook = new Thread(this::destroy, "patroni-testkit-shutdown");
@@ -157,6 +158,11 @@ public final class PatroniCluster implements AutoCloseable {
     List<String> all = new ArrayList<>();
     all.add(
         "patroniUrls=" + nodesInOrder().map(MemberNode::restUrl).collect(Collectors.joining(",")));
+    if (tls != null) {
+      all.add("patroniSslRootCert=" + tls.ca);
+      all.add("patroniSslCert=" + tls.clientCert);
+      all.add("patroniSslKey=" + tls.clientKey);
+    }
     all.addAll(List.of(params));
     return "jdbc:patroni:" + hosts(database) + "?" + String.join("&", all);
   }
@@ -338,6 +344,10 @@ public final class PatroniCluster implements AutoCloseable {
 
   private void startAll() throws IOException {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
+    if (settings.restTls()) {
+      tls = RestTls.generate(baseDir.resolve("tls"));
+      rest = new PatroniRest(tls.clientContext());
+    }
     Processes.handOver(baseDir);
     startEtcd();
     for (int i = 0; i < settings.members(); i++) {
@@ -389,7 +399,7 @@ public final class PatroniCluster implements AutoCloseable {
 
   private MemberNode newNode() {
     String name = "n" + (nodes.size() + 1);
-    MemberNode node = new MemberNode(name, freePort(), freePort(), baseDir.resolve(name));
+    MemberNode node = new MemberNode(name, freePort(), freePort(), baseDir.resolve(name), tls);
     nodes.put(name, node);
     return node;
   }

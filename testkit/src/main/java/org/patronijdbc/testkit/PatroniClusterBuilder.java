@@ -11,6 +11,7 @@ public final class PatroniClusterBuilder {
   private int retryTimeout = 5;
   private boolean synchronousMode;
   private int primaryStartTimeout;
+  private boolean restTls;
   private final Map<String, Map<String, Object>> tags = new HashMap<>();
   private final Map<String, String> postgresParameters = new HashMap<>();
 
@@ -62,6 +63,17 @@ public final class PatroniClusterBuilder {
     return this;
   }
 
+  /**
+   * Serves every member's REST API over https with {@code verify_client: required} (mutual TLS),
+   * from certificates testkit makes with {@code openssl}. {@link PatroniCluster#jdbcUrl} then names
+   * the CA, client certificate and key ({@code patroniSslRootCert}, {@code patroniSslCert}, {@code
+   * patroniSslKey}).
+   */
+  public PatroniClusterBuilder restApiTls() {
+    this.restTls = true;
+    return this;
+  }
+
   /** A Patroni tag on one member, e.g. {@code tag("n3", "noloadbalance", true)}. */
   public PatroniClusterBuilder tag(String member, String key, Object value) {
     tags.computeIfAbsent(member, m -> new HashMap<>()).put(key, value);
@@ -89,6 +101,7 @@ public final class PatroniClusterBuilder {
             retryTimeout,
             synchronousMode,
             primaryStartTimeout,
+            restTls,
             tags,
             postgresParameters));
   }

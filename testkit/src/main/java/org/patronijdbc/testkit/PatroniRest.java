@@ -3,31 +3,48 @@ package org.patronijdbc.testkit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
 
-/** The few Patroni REST calls testkit needs, over the JDK's HTTP client. */
+/**
+ * The few Patroni REST calls testkit needs, over {@link HttpURLConnection}: its connect and read
+ * timeouts are plain socket timeouts, which hold over TLS too (the JDK 17 HttpClient's request
+ * timeout did not: a TLS exchange with Patroni could hang past it).
+ */
 final class PatroniRest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(60);
 
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+  private final SSLContext tls;
+
+  /** Plain HTTP. */
+  PatroniRest() {
+    this(null);
+  }
+
+  /** HTTPS with {@code tls} (client certificate and trusted CA) when not null. */
+  PatroniRest(SSLContext tls) {
+    this.tls = tls;
+  }
 
   /** {@code GET /cluster} from {@code restUrl}, parsed; empty when the member does not answer. */
   Optional<List<Member>> cluster(String restUrl) {
     try {
-      HttpResponse<String> response = get(restUrl + "/cluster");
-      if (response.statusCode() != 200) {
+      Response response = request("GET", restUrl + "/cluster", null, TIMEOUT);
+      if (response.status() != 200) {
         return Optional.empty();
       }
       return Optional.of(parseMembers(JSON.readTree(response.body())));
@@ -39,7 +56,7 @@ final class PatroniRest {
   /** The HTTP status of {@code GET restUrl + path}, or -1 when nothing answered in time. */
   int status(String restUrl, String path) {
     try {
-      return get(restUrl + path).statusCode();
+      return request("GET", restUrl + path, null, TIMEOUT).status();
     } catch (IOException e) {
       return -1;
     }
@@ -49,41 +66,51 @@ final class PatroniRest {
   String switchover(String restUrl, String leader, String candidate) {
     String body =
         JSON.createObjectNode().put("leader", leader).put("candidate", candidate).toString();
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(restUrl + "/switchover"))
-            .timeout(Duration.ofSeconds(60))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build();
     try {
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
+      Response response = request("POST", restUrl + "/switchover", body, SWITCHOVER_TIMEOUT);
+      if (response.status() != 200) {
         throw new IllegalStateException(
             "switchover "
                 + leader
                 + " -> "
                 + candidate
                 + " refused: HTTP "
-                + response.statusCode()
+                + response.status()
                 + " "
                 + response.body());
       }
       return response.body();
     } catch (IOException e) {
       throw new IllegalStateException("switchover " + leader + " -> " + candidate + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
   }
 
-  private HttpResponse<String> get(String url) throws IOException {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build();
+  private record Response(int status, String body) {}
+
+  private Response request(String method, String url, String body, Duration timeout)
+      throws IOException {
+    HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+    if (c instanceof HttpsURLConnection https && tls != null) {
+      https.setSSLSocketFactory(tls.getSocketFactory());
+    }
+    c.setConnectTimeout((int) TIMEOUT.toMillis());
+    c.setReadTimeout((int) timeout.toMillis());
+    c.setRequestMethod(method);
+    c.setInstanceFollowRedirects(false);
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
+      if (body != null) {
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", "application/json");
+        try (OutputStream out = c.getOutputStream()) {
+          out.write(body.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      int status = c.getResponseCode();
+      InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+      String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return new Response(status, text);
+    } finally {
+      c.disconnect();
     }
   }
 
@@ -103,6 +130,7 @@ final class PatroniRest {
               m.path("host").asText(),
               m.path("port").asInt(),
               api.getPort(),
+              api.getScheme() + "://" + api.getHost() + ":" + api.getPort(),
               m.path("role").asText(),
               m.path("state").asText(),
               m.path("timeline").asLong(-1),
