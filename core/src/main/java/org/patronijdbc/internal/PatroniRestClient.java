@@ -52,7 +52,7 @@ public final class PatroniRestClient {
   /**
    * {@code GET endpoint/cluster}.
    *
-   * @param endpoint a base URL, e.g. {@code https://10.0.0.1:8008}
+   * @param endpoint a base URL, e.g. {@code https://db1.example:8008}
    * @throws IOException when the endpoint does not answer in time, answers other than 200, sends
    *     too much, or sends something that is not Patroni's /cluster JSON
    */
