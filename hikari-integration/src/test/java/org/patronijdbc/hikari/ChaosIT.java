@@ -65,7 +65,10 @@ class ChaosIT {
       }
       threads.add(start("chaos-lag-recorder", () -> recordLag(ds)));
 
-      runFaults(cluster);
+      // -Dpatroni.chaos.rounds=N repeats the script for a longer run; CI runs it once
+      for (int round = 0; round < Integer.getInteger("patroni.chaos.rounds", 1); round++) {
+        runFaults(cluster);
+      }
 
       running.set(false);
       for (Thread t : threads) {

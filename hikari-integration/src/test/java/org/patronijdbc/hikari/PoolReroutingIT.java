@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.hikari.Workload.Op;
 import org.patronijdbc.testkit.Member;
 import org.patronijdbc.testkit.PatroniCluster;
@@ -212,10 +213,20 @@ class PoolReroutingIT {
   @Test
   void closeClosesBothPoolsAndStopsTheMonitor(PatroniCluster cluster) throws Exception {
     PatroniHikariDataSource ds = dataSource(cluster);
-    try (var c = ds.getConnection()) {
+    PatroniHikariDataSource other = dataSource(cluster, "maxReplicationLag=1MB");
+    PatroniDataSource plain = new PatroniDataSource(cluster.jdbcUrl("postgres"));
+    plain.setUser(PatroniCluster.SUPERUSER);
+    plain.setPassword(PatroniCluster.PASSWORD);
+    try (var c = ds.getConnection();
+        var o = other.readOnly().getConnection();
+        var p = plain.getConnection()) {
       assertThat(c.isValid(1)).isTrue();
     }
-    assertThat(monitorThreads()).isPositive();
+    // four pools and a plain data source on one cluster: one monitor thread
+    assertThat(monitorThreads()).isEqualTo(1);
+    other.close();
+    plain.close();
+    assertThat(monitorThreads()).isEqualTo(1);
 
     ds.close();
 
