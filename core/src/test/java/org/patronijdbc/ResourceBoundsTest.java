@@ -71,9 +71,9 @@ class ResourceBoundsTest {
     assertThat(answers.get()).as("topology changes seen").isGreaterThan(300);
     assertThat(MonitorRegistry.running()).isEqualTo(monitorsBefore);
     Thread.sleep(300);
-    // the library's own threads are back where they were; OkHttp's task runner is one shared,
-    // bounded pool whose idle threads linger up to a minute, so it is bounded rather than flat
-    assertThat(threads("patroni-jdbc")).isEqualTo(ownBefore);
+    // the library's own threads do not grow (a monitor of an earlier test may still be stopping);
+    // OkHttp's task runner is one shared pool whose idle threads linger up to a minute: bounded
+    assertThat(threads("patroni-jdbc")).isLessThanOrEqualTo(ownBefore);
     assertThat(threads("OkHttp")).isLessThanOrEqualTo(8);
     assertThat(threads("")).as(allThreads()).isLessThanOrEqualTo(otherBefore + 2);
     assertThat(usedMemoryAfterGc() - memoryBefore).isLessThan(16L << 20);
