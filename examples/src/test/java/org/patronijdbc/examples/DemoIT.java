@@ -26,8 +26,8 @@ class DemoIT {
     Demo.Result crash = results.get(1);
     assertThat(crash.event()).startsWith("crash of replica");
     assertThat(crash.window().reads()).isPositive();
-    assertThat(crash.window().failedReads())
-        .isLessThanOrEqualTo(4); // the readers' in-flight statements
+    // each of the read pool's connections (Hikari's default 10) to the crashed replica fails once
+    assertThat(crash.window().failedReads()).isLessThanOrEqualTo(10);
     assertThat(results).allSatisfy(r -> assertThat(r.window().writes()).isPositive());
     assertThat(output).contains("misrouted").doesNotContain("Exception").doesNotContain("\tat ");
   }
