@@ -40,6 +40,7 @@ public final class TopologyMonitor {
   private static final Duration SCOPE_RETRY = Duration.ofSeconds(60);
 
   private final MonitorKey key;
+  private final boolean discoverMembers;
   private final PatroniRestClient rest;
   private final ScheduledExecutorService thread;
   private final AtomicReference<ClusterTopology> current = new AtomicReference<>();
@@ -82,8 +83,6 @@ public final class TopologyMonitor {
             });
   }
 
-  private final boolean discoverMembers;
-
   void start() {
     fastUntilNanos = System.nanoTime() + FAST_MODE_LIMIT.toNanos();
     thread.execute(this::pollAndReschedule);
@@ -109,11 +108,11 @@ public final class TopologyMonitor {
   /** Polls now and then fast until a stable leader is seen (a connection suggested a change). */
   public void requestRefresh() {
     fastUntilNanos = System.nanoTime() + FAST_MODE_LIMIT.toNanos();
-    stableLeaderPolls = 0;
     if (!closed && immediatePending.compareAndSet(false, true)) {
       thread.execute(
           () -> {
             immediatePending.set(false);
+            stableLeaderPolls = 0; // on the monitor thread, like every other use of it
             pollAndReschedule();
           });
     }
