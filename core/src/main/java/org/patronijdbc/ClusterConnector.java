@@ -82,13 +82,16 @@ final class ClusterConnector {
         List<ClusterMember> candidates = new ArrayList<>(route.candidates());
         // stable: members that failed to connect lately go last, in routing order
         candidates.sort(Comparator.comparing(m -> monitor.isUnreachable(m.name())));
+        // a read that may fall back goes to the leader at once when every fit replica failed:
+        // Patroni may not have noticed yet that they are gone
+        route.fallback().ifPresent(candidates::add);
         for (ClusterMember member : candidates) {
           long left = millisLeft(deadline);
           if (left <= 0) {
             break;
           }
           try {
-            return open(member, route.fallback(), props, left);
+            return open(member, route.isFallback(member), props, left);
           } catch (SQLException e) {
             failures.put(member.name(), e.getMessage());
             log.debug("{} - {} failed: {}", monitor.name(), member.name(), e.toString());

@@ -48,8 +48,8 @@ public final class PatroniConnection implements Connection {
   }
 
   /**
-   * Whether a replica read went to the leader because no replica was fit ({@code
-   * readFallbackToPrimary}).
+   * Whether a replica read went to the leader because no replica was fit, or every fit one failed
+   * to connect ({@code readFallbackToPrimary}).
    */
   public boolean isReadFallback() {
     return fallback;

@@ -51,7 +51,7 @@ public enum PatroniProperty {
   READ_FALLBACK_TO_PRIMARY(
       "readFallbackToPrimary",
       "true",
-      "With no fit replica, replica reads go to the leader; false fails them with 08001.",
+      "With no fit replica, or none that connects, replica reads go to the leader; false fails them with 08001.",
       "true",
       "false"),
   READ_ONLY_PASSWORD("readOnlyPassword", null, "Password of readOnlyUser."),

@@ -78,7 +78,7 @@ public final class Router {
     }
     List<ClusterMember> ordered = select(readers);
     List<ClusterMember> candidates = new ArrayList<>();
-    boolean fallback = false;
+    Optional<ClusterMember> fallback = Optional.empty();
     switch (target) {
       case PRIMARY -> leader.ifPresent(candidates::add);
       case PREFER_PRIMARY -> {
@@ -87,17 +87,11 @@ public final class Router {
       }
       case REPLICA, SYNC_REPLICA -> {
         candidates.addAll(ordered);
-        if (readFallbackToPrimary && candidates.isEmpty() && leader.isPresent()) {
-          candidates.add(leader.get());
-          fallback = true;
-        }
+        fallback = readFallbackToPrimary ? leader : Optional.empty();
       }
       case PREFER_REPLICA -> {
         candidates.addAll(ordered);
-        if (candidates.isEmpty() && leader.isPresent()) {
-          candidates.add(leader.get());
-          fallback = true;
-        }
+        fallback = leader;
       }
       case ANY -> {
         List<ClusterMember> all = new ArrayList<>(ordered);
@@ -179,16 +173,29 @@ public final class Router {
   /**
    * The outcome of routing.
    *
-   * @param candidates members to try, in order; empty when none is fit
-   * @param fallback whether the leader serves a replica read because no replica is fit
+   * @param candidates members fit for the target, in the order to try them; may be empty
+   * @param fallback for replica reads that may fall back: the leader, tried after every candidate
+   *     failed to connect, and alone when none is fit
    * @param unfit one line per member left out, with the reason
    */
-  public record Route(List<ClusterMember> candidates, boolean fallback, List<String> unfit) {
+  public record Route(
+      List<ClusterMember> candidates, Optional<ClusterMember> fallback, List<String> unfit) {
 
     /** Copies the lists. */
     public Route {
       candidates = List.copyOf(candidates);
       unfit = List.copyOf(unfit);
+    }
+
+    /** Whether only the fallback is left: no member is fit, the leader serves the reads. */
+    public boolean onlyFallback() {
+      return candidates.isEmpty() && fallback.isPresent();
+    }
+
+    /** Whether {@code member} would be reached as the fallback rather than as a fit member. */
+    public boolean isFallback(ClusterMember member) {
+      return fallback.map(f -> f.name().equals(member.name())).orElse(false)
+          && candidates.stream().noneMatch(c -> c.name().equals(member.name()));
     }
   }
 }

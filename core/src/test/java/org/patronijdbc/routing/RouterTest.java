@@ -102,9 +102,23 @@ class RouterTest {
     Router.Route on = router(TargetServerType.REPLICA, null, true).route(t);
     Router.Route off = router(TargetServerType.REPLICA, null, false).route(t);
 
-    assertThat(names(on)).containsExactly("n1");
-    assertThat(on.fallback()).isTrue();
+    assertThat(on.candidates()).isEmpty();
+    assertThat(on.onlyFallback()).isTrue();
+    assertThat(on.fallback()).map(ClusterMember::name).hasValue("n1");
     assertThat(off.candidates()).isEmpty();
+    assertThat(off.fallback()).isEmpty();
+  }
+
+  @Test
+  void replicaReadsKeepTheLeaderAsLastResortBehindFitReplicas() {
+    Router.Route route = router(TargetServerType.REPLICA, null, true).route(HEALTHY);
+
+    assertThat(names(route)).containsExactlyInAnyOrder("n2", "n3");
+    assertThat(route.onlyFallback()).isFalse();
+    assertThat(route.fallback()).map(ClusterMember::name).hasValue("n1");
+    assertThat(route.isFallback(route.fallback().orElseThrow())).isTrue();
+    assertThat(route.isFallback(route.candidates().get(0))).isFalse();
+    assertThat(router(TargetServerType.PRIMARY, null, true).route(HEALTHY).fallback()).isEmpty();
   }
 
   @Test

@@ -2,7 +2,6 @@ package org.patronijdbc.hikari;
 
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.SQLException;
-import java.util.List;
 import java.util.Objects;
 import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.TopologyEvent;
@@ -91,8 +90,10 @@ final class PoolRerouter implements TopologyListener {
     } catch (SQLException e) {
       return readTarget; // only when the data source is closed: nothing to reroute
     }
-    List<String> names = route.candidates().stream().map(ClusterMember::name).sorted().toList();
-    return (route.fallback() ? "fallback:" : "") + String.join(",", names);
+    if (route.onlyFallback()) {
+      return "fallback:" + route.fallback().map(ClusterMember::name).orElse("");
+    }
+    return String.join(",", route.candidates().stream().map(ClusterMember::name).sorted().toList());
   }
 
   private static void evict(HikariDataSource pool, String why) {
