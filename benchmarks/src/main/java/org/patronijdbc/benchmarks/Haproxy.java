@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.ToIntFunction;
 import org.patronijdbc.testkit.Member;
 
 /**
@@ -28,6 +29,12 @@ final class Haproxy implements AutoCloseable {
   }
 
   static Haproxy start(List<Member> members, Path dir) throws IOException, InterruptedException {
+    return start(members, Member::restPort, dir);
+  }
+
+  /** As {@link #start(List, Path)}, health-checking each member on {@code checkPort} instead. */
+  static Haproxy start(List<Member> members, ToIntFunction<Member> checkPort, Path dir)
+      throws IOException, InterruptedException {
     int writePort = freePort();
     int readPort = freePort();
     StringBuilder servers = new StringBuilder();
@@ -35,7 +42,7 @@ final class Haproxy implements AutoCloseable {
       servers.append(
           String.format(
               "    server %s 127.0.0.1:%d maxconn 100 check port %d%n",
-              m.name(), m.pgPort(), m.restPort()));
+              m.name(), m.pgPort(), checkPort.applyAsInt(m)));
     }
     String checks =
         "    http-check expect status 200\n"

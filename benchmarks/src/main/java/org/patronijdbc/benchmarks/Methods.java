@@ -1,0 +1,113 @@
+package org.patronijdbc.benchmarks;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.patronijdbc.hikari.PatroniHikariDataSource;
+import org.patronijdbc.testkit.Member;
+import org.patronijdbc.testkit.PatroniCluster;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The compared methods on one cluster, each with pools of the same size and otherwise default
+ * settings, as an application would configure them. Closing closes every pool.
+ */
+final class Methods implements AutoCloseable {
+
+  private final PatroniCluster cluster;
+  private final List<AutoCloseable> pools = new ArrayList<>();
+
+  Methods(PatroniCluster cluster) {
+    this.cluster = cluster;
+  }
+
+  /** patroni-jdbc: {@code PatroniHikariDataSource} for writes, its {@code readOnly()} for reads. */
+  Method patroniJdbc(int writePool, int readPool) {
+    return patroniJdbc(cluster.jdbcUrl("postgres"), writePool, readPool);
+  }
+
+  /** patroni-jdbc on {@code url}, e.g. with {@code patroniUrls} pointing elsewhere. */
+  Method patroniJdbc(String url, int writePool, int readPool) {
+    HikariConfig config = config(url, writePool);
+    PatroniHikariDataSource ds = new PatroniHikariDataSource(config, readPool);
+    pools.add(ds);
+    return new Method(Method.PATRONI, ds, ds.readOnly());
+  }
+
+  /** Hikari over pgjdbc multi-host URLs: {@code primary}; {@code preferSecondary}, balanced. */
+  Method multiHost(int writePool, int readPool) {
+    return new Method(
+        Method.MULTI_HOST,
+        hikari(cluster.multiHostJdbcUrl("postgres", "targetServerType=primary"), writePool),
+        hikari(
+            cluster.multiHostJdbcUrl(
+                "postgres", "targetServerType=preferSecondary", "loadBalanceHosts=true"),
+            readPool));
+  }
+
+  /** Hikari through HAProxy's write and read listeners. */
+  Method haproxy(Haproxy haproxy, int writePool, int readPool) {
+    return new Method(
+        Method.HAPROXY,
+        hikari("jdbc:postgresql://127.0.0.1:" + haproxy.writePort + "/postgres", writePool),
+        hikari("jdbc:postgresql://127.0.0.1:" + haproxy.readPort + "/postgres", readPool));
+  }
+
+  /**
+   * A lower bound no pool can beat by knowing more: a fresh connection per operation, pgjdbc
+   * checking every node's role each time ({@code hostRecheckSeconds=0}).
+   */
+  Method oracle() {
+    return new Method(
+        Method.ORACLE,
+        unpooled("targetServerType=primary"),
+        unpooled("targetServerType=preferSecondary", "loadBalanceHosts=true"));
+  }
+
+  /** Hikari + pgjdbc straight to today's leader and to one replica: the steady-state baseline. */
+  Method direct(int writePool, int readPool) {
+    Member leader = cluster.leader();
+    Member replica = cluster.replicas().get(0);
+    return new Method(
+        Method.DIRECT, hikari(url(leader), writePool), hikari(url(replica), readPool));
+  }
+
+  private static String url(Member member) {
+    return "jdbc:postgresql://" + member.host() + ":" + member.pgPort() + "/postgres";
+  }
+
+  private DataSource unpooled(String... params) {
+    List<String> all = new ArrayList<>(List.of(params));
+    all.addAll(List.of("hostRecheckSeconds=0", "loginTimeout=2", "connectTimeout=2"));
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setURL(cluster.multiHostJdbcUrl("postgres", all.toArray(String[]::new)));
+    ds.setUser(PatroniCluster.SUPERUSER);
+    ds.setPassword(PatroniCluster.PASSWORD);
+    return ds;
+  }
+
+  private DataSource hikari(String url, int size) {
+    HikariDataSource ds = new HikariDataSource(config(url, size));
+    pools.add(ds);
+    return ds;
+  }
+
+  private static HikariConfig config(String url, int size) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setUsername(PatroniCluster.SUPERUSER);
+    config.setPassword(PatroniCluster.PASSWORD);
+    config.setMaximumPoolSize(size);
+    return config;
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (AutoCloseable pool : pools) {
+      pool.close();
+    }
+    pools.clear();
+  }
+}
