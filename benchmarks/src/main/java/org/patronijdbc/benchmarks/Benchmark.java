@@ -83,7 +83,8 @@ public final class Benchmark {
       Thread.sleep(HAPROXY_RISE.toMillis());
 
       List<Method> steadyMethods = new ArrayList<>();
-      steadyMethods.add(methods.direct(w, r));
+      steadyMethods.add(methods.direct(Method.DIRECT, w, r));
+      steadyMethods.add(methods.direct(Method.CONTROL, w, r));
       steadyMethods.addAll(pooled);
       List<SteadyState.Row> steady = SteadyState.run(steadyMethods, settings);
 

@@ -16,4 +16,7 @@ public record Method(String name, DataSource writes, DataSource reads) {
   static final String HAPROXY = "Hikari + HAProxy";
   static final String ORACLE = "oracle (fresh connection, every node)";
   static final String DIRECT = "Hikari + pgjdbc direct";
+
+  /** A second, identical direct method: how far it lands from 1.00 is the measurement's noise. */
+  static final String CONTROL = "Hikari + pgjdbc direct, again (A/A control)";
 }

@@ -66,12 +66,14 @@ final class Methods implements AutoCloseable {
         unpooled("targetServerType=preferSecondary", "loadBalanceHosts=true"));
   }
 
-  /** Hikari + pgjdbc straight to today's leader and to one replica: the steady-state baseline. */
-  Method direct(int writePool, int readPool) {
+  /**
+   * Hikari + pgjdbc straight to today's leader and to one replica: the steady-state baseline
+   * ({@link Method#DIRECT}) or its control ({@link Method#CONTROL}).
+   */
+  Method direct(String name, int writePool, int readPool) {
     Member leader = cluster.leader();
     Member replica = cluster.replicas().get(0);
-    return new Method(
-        Method.DIRECT, hikari(url(leader), writePool), hikari(url(replica), readPool));
+    return new Method(name, hikari(url(leader), writePool), hikari(url(replica), readPool));
   }
 
   private static String url(Member member) {
@@ -80,7 +82,16 @@ final class Methods implements AutoCloseable {
 
   private DataSource unpooled(String... params) {
     List<String> all = new ArrayList<>(List.of(params));
-    all.addAll(List.of("hostRecheckSeconds=0", "loginTimeout=2", "connectTimeout=2"));
+    // socketTimeout bounds the startup on a hung node, so pgjdbc moves on to the next host;
+    // loginTimeout covers the whole multi-host attempt, so it must outlast all of them; with
+    // sslmode=prefer (the default) pgjdbc would retry a timed-out host once more without TLS
+    all.addAll(
+        List.of(
+            "hostRecheckSeconds=0",
+            "connectTimeout=2",
+            "socketTimeout=2",
+            "loginTimeout=10",
+            "sslmode=disable"));
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setURL(cluster.multiHostJdbcUrl("postgres", all.toArray(String[]::new)));
     ds.setUser(PatroniCluster.SUPERUSER);

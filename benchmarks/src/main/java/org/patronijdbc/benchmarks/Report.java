@@ -53,7 +53,7 @@ final class Report {
     line(
         "- %s: pgjdbc's `PGSimpleDataSource` on the multi-host URL, a new connection per"
             + " operation with `hostRecheckSeconds=0` (every node's role checked each time) and"
-            + " 2 s connect and login timeouts.",
+            + " 2 s connect and socket timeouts (so a hung node is skipped after 2 s).",
         Method.ORACLE);
     targets();
     failover();
@@ -119,7 +119,9 @@ final class Report {
       target(
           "steady state, " + op.description,
           "≥ 0.97 × direct Hikari + pgjdbc, ≥ 2 × HAProxy",
-          format("%.2f × direct, %.2f × HAProxy", direct, haproxy),
+          format(
+              "%.2f × direct, %.2f × HAProxy (A/A control: %.2f × direct)",
+              direct, haproxy, steady(Method.CONTROL, op).ratioToDirect()),
           direct >= 0.97 && haproxy >= 2);
     }
     double perSecond =
@@ -189,7 +191,9 @@ final class Report {
     line(
         "%d threads per method, %d rounds of %d ms per method and operation, the order of the"
             + " methods rotating each round; medians over the rounds. Ratios are to Hikari + pgjdbc"
-            + " connected straight to the leader (writes) or one replica (reads) in the same round.",
+            + " connected straight to the leader (writes) or one replica (reads) in the same round."
+            + " The A/A control is a second, identical direct method: its distance from 1.00 is"
+            + " what chance alone does to a ratio here.",
         results.settings().writers(),
         results.settings().steadyRounds(),
         results.settings().steadySlice().toMillis());

@@ -46,6 +46,7 @@ final class Timeline {
             .build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
     chart.getStyler().setChartTitleFont(chart.getStyler().getChartTitleFont().deriveFont(13f));
+    chart.getStyler().setXAxisTickMarkSpacingHint(120);
     chart.getStyler().setXAxisDecimalPattern("0");
     chart.addAnnotation(new AnnotationLine(0, true, false));
     return chart;
@@ -66,6 +67,9 @@ final class Timeline {
       x.add((from + i * BUCKET_NANOS - e.atNanos()) / 1e9);
       y.add((double) counts[i]);
     }
+    // whole seconds at the axis' ends, so the ticks land on whole seconds
+    chart.getStyler().setXAxisMin(Math.floor(x.get(0)));
+    chart.getStyler().setXAxisMax(Math.ceil(x.get(x.size() - 1)));
     XYSeries s = chart.addSeries(name, x, y);
     s.setMarker(SeriesMarkers.NONE);
   }

@@ -40,7 +40,7 @@ class BenchmarkIT {
     }
     // every method served writes and reads at steady state
     assertThat(results.steady())
-        .hasSize(2 * 4)
+        .hasSize(2 * 5)
         .allSatisfy(r -> assertThat(r.opsPerSecond()).as(r.toString()).isPositive());
     assertThat(results.overhead())
         .extracting(OverheadBenchmark.Row::benchmark, OverheadBenchmark.Row::method)
