@@ -105,7 +105,8 @@ final class Methods implements AutoCloseable {
     return ds;
   }
 
-  private static HikariConfig config(String url, int size) {
+  /** A Hikari config for {@code url} as the testkit superuser, otherwise at Hikari's defaults. */
+  static HikariConfig config(String url, int size) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
     config.setUsername(PatroniCluster.SUPERUSER);

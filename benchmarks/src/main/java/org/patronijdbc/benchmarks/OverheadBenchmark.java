@@ -75,21 +75,13 @@ public class OverheadBenchmark {
   /** Opens the pool and checks out the connection the statement benchmark uses. */
   @Setup(Level.Trial)
   public void open() throws SQLException {
-    if (method.equals(PATRONI_ID)) {
-      HikariConfig config = new HikariConfig();
-      config.setJdbcUrl(patroniUrl);
-      config.setUsername(PatroniCluster.SUPERUSER);
-      config.setPassword(PatroniCluster.PASSWORD);
-      config.setMaximumPoolSize(2);
+    boolean patroni = method.equals(PATRONI_ID);
+    HikariConfig config = Methods.config(patroni ? patroniUrl : directUrl, 2);
+    if (patroni) {
       PatroniHikariDataSource ds = new PatroniHikariDataSource(config, 1);
       dataSource = ds;
       pool = ds;
     } else {
-      HikariConfig config = new HikariConfig();
-      config.setJdbcUrl(directUrl);
-      config.setUsername(PatroniCluster.SUPERUSER);
-      config.setPassword(PatroniCluster.PASSWORD);
-      config.setMaximumPoolSize(2);
       HikariDataSource ds = new HikariDataSource(config);
       dataSource = ds;
       pool = ds;

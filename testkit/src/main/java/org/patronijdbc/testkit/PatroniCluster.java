@@ -66,6 +66,9 @@ public final class PatroniCluster implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration ACTION_TIMEOUT = Duration.ofSeconds(90);
 
+  /** How long {@link #restoreHealth} lets a member's PostgreSQL try to start before a reinit. */
+  static final Duration START_FAILED_GRACE = Duration.ofSeconds(60);
+
   private final ClusterSettings settings;
   private final Binaries binaries;
   private final String scope;
@@ -309,7 +312,12 @@ public final class PatroniCluster implements AutoCloseable {
     }
   }
 
-  /** Thaws every member, starts every stopped one, then {@link #awaitHealthy}. */
+  /**
+   * Thaws every member, starts every stopped one, then {@link #awaitHealthy}. A member whose
+   * PostgreSQL still cannot start after {@link #START_FAILED_GRACE} (Patroni's state {@code start
+   * failed}, seen once in hundreds of leader crashes) is reinitialized from the leader, as an
+   * operator would with {@code patronictl reinit}.
+   */
   public void restoreHealth(Duration timeout) {
     for (MemberNode node : nodes.values()) {
       node.thaw();
@@ -321,7 +329,27 @@ public final class PatroniCluster implements AutoCloseable {
         }
       }
     }
-    awaitHealthy(timeout);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      awaitHealthy(timeout.compareTo(START_FAILED_GRACE) < 0 ? timeout : START_FAILED_GRACE);
+      return;
+    } catch (IllegalStateException notYet) {
+      List<Member> failed =
+          view().orElse(List.of()).stream().filter(m -> "start failed".equals(m.state())).toList();
+      if (failed.isEmpty()) {
+        awaitHealthy(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        return;
+      }
+      for (Member m : failed) {
+        log.warn(
+            "{} - PostgreSQL of {} cannot start; reinitializing it from the leader: {}\n{}",
+            scope,
+            m.name(),
+            rest.reinitialize(m.restUrl()),
+            node(m).logTail());
+      }
+    }
+    awaitHealthy(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
   }
 
   /** Stops every process of this cluster and deletes its directory. Idempotent. */

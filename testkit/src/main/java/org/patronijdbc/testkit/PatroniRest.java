@@ -85,6 +85,24 @@ final class PatroniRest {
     }
   }
 
+  /**
+   * {@code POST /reinitialize} with {@code force}: the member wipes its data directory and copies
+   * it from the leader again; returns Patroni's answer, or throws with it when not 200.
+   */
+  String reinitialize(String restUrl) {
+    String body = JSON.createObjectNode().put("force", true).toString();
+    try {
+      Response response = request("POST", restUrl + "/reinitialize", body, SWITCHOVER_TIMEOUT);
+      if (response.status() != 200) {
+        throw new IllegalStateException(
+            "reinitialize refused: HTTP " + response.status() + " " + response.body());
+      }
+      return response.body();
+    } catch (IOException e) {
+      throw new IllegalStateException("reinitialize at " + restUrl + " failed", e);
+    }
+  }
+
   private record Response(int status, String body) {}
 
   private Response request(String method, String url, String body, Duration timeout)
