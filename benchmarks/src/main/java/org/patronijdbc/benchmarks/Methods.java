@@ -67,13 +67,15 @@ final class Methods implements AutoCloseable {
   }
 
   /**
-   * Hikari + pgjdbc straight to today's leader and to one replica: the steady-state baseline
-   * ({@link Method#DIRECT}) or its control ({@link Method#CONTROL}).
+   * Hikari + pgjdbc straight to today's leader, and to the replicas in turn (one pool each): the
+   * steady-state baseline ({@link Method#DIRECT}) or its control ({@link Method#CONTROL}).
    */
   Method direct(String name, int writePool, int readPool) {
-    Member leader = cluster.leader();
-    Member replica = cluster.replicas().get(0);
-    return new Method(name, hikari(url(leader), writePool), hikari(url(replica), readPool));
+    List<DataSource> replicas = new ArrayList<>();
+    for (Member replica : cluster.replicas()) {
+      replicas.add(hikari(url(replica), readPool));
+    }
+    return new Method(name, hikari(url(cluster.leader()), writePool), new RoundRobin(replicas));
   }
 
   private static String url(Member member) {

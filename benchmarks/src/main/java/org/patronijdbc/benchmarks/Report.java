@@ -191,7 +191,9 @@ final class Report {
     line(
         "%d threads per method, %d rounds of %d ms per method and operation, the order of the"
             + " methods rotating each round; medians over the rounds. Ratios are to Hikari + pgjdbc"
-            + " connected straight to the leader (writes) or one replica (reads) in the same round."
+            + " connected straight to the leader (writes), or to the replicas in turn with a pool"
+            + " each (reads: patroni-jdbc and multi-host spread reads too, and on this machine two"
+            + " PostgreSQL instances serve less than one), in the same round."
             + " The A/A control is a second, identical direct method: its distance from 1.00 is"
             + " what chance alone does to a ratio here.",
         results.settings().writers(),
