@@ -315,8 +315,8 @@ public final class PatroniCluster implements AutoCloseable {
   /**
    * Thaws every member, starts every stopped one, then {@link #awaitHealthy}. A member whose
    * PostgreSQL still cannot start after {@link #START_FAILED_GRACE} (Patroni's state {@code start
-   * failed}, seen once in hundreds of leader crashes) is reinitialized from the leader, as an
-   * operator would with {@code patronictl reinit}.
+   * failed}, seen once after a leader crash in a benchmark run) is reinitialized from the leader,
+   * as an operator would with {@code patronictl reinit}.
    */
   public void restoreHealth(Duration timeout) {
     for (MemberNode node : nodes.values()) {
@@ -334,19 +334,15 @@ public final class PatroniCluster implements AutoCloseable {
       awaitHealthy(timeout.compareTo(START_FAILED_GRACE) < 0 ? timeout : START_FAILED_GRACE);
       return;
     } catch (IllegalStateException notYet) {
-      List<Member> failed =
-          view().orElse(List.of()).stream().filter(m -> "start failed".equals(m.state())).toList();
-      if (failed.isEmpty()) {
-        awaitHealthy(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        return;
-      }
-      for (Member m : failed) {
-        log.warn(
-            "{} - PostgreSQL of {} cannot start; reinitializing it from the leader: {}\n{}",
-            scope,
-            m.name(),
-            rest.reinitialize(m.restUrl()),
-            node(m).logTail());
+      for (Member m : view().orElse(List.of())) {
+        if ("start failed".equals(m.state())) {
+          log.warn(
+              "{} - PostgreSQL of {} cannot start; reinitializing it from the leader: {}\n{}",
+              scope,
+              m.name(),
+              rest.reinitialize(m.restUrl()),
+              node(m).logTail());
+        }
       }
     }
     awaitHealthy(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));

@@ -66,23 +66,7 @@ final class PatroniRest {
   String switchover(String restUrl, String leader, String candidate) {
     String body =
         JSON.createObjectNode().put("leader", leader).put("candidate", candidate).toString();
-    try {
-      Response response = request("POST", restUrl + "/switchover", body, SWITCHOVER_TIMEOUT);
-      if (response.status() != 200) {
-        throw new IllegalStateException(
-            "switchover "
-                + leader
-                + " -> "
-                + candidate
-                + " refused: HTTP "
-                + response.status()
-                + " "
-                + response.body());
-      }
-      return response.body();
-    } catch (IOException e) {
-      throw new IllegalStateException("switchover " + leader + " -> " + candidate + " failed", e);
-    }
+    return post(restUrl + "/switchover", body, "switchover " + leader + " -> " + candidate);
   }
 
   /**
@@ -91,15 +75,20 @@ final class PatroniRest {
    */
   String reinitialize(String restUrl) {
     String body = JSON.createObjectNode().put("force", true).toString();
+    return post(restUrl + "/reinitialize", body, "reinitialize at " + restUrl);
+  }
+
+  /** A POST that must answer 200; {@code what} names it in the exception otherwise. */
+  private String post(String url, String body, String what) {
     try {
-      Response response = request("POST", restUrl + "/reinitialize", body, SWITCHOVER_TIMEOUT);
+      Response response = request("POST", url, body, SWITCHOVER_TIMEOUT);
       if (response.status() != 200) {
         throw new IllegalStateException(
-            "reinitialize refused: HTTP " + response.status() + " " + response.body());
+            what + " refused: HTTP " + response.status() + " " + response.body());
       }
       return response.body();
     } catch (IOException e) {
-      throw new IllegalStateException("reinitialize at " + restUrl + " failed", e);
+      throw new IllegalStateException(what + " failed", e);
     }
   }
 
