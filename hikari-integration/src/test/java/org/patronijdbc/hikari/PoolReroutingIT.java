@@ -181,7 +181,14 @@ class PoolReroutingIT {
 
       cluster.freeze(leader);
       Member newLeader = cluster.awaitNewLeader(leader, Duration.ofSeconds(60));
-      Thread.sleep(3000);
+      // still frozen: writes must move on by themselves. A login to the old leader that began
+      // just before Patroni dropped it holds a pool's connection adder for up to one login
+      // bound (5 s by default), so allow that plus margin before thawing.
+      long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < until
+          && load.writes().stream().noneMatch(o -> o.ok() && o.port() == newLeader.pgPort())) {
+        Thread.sleep(100);
+      }
       cluster.thaw(leader);
       load.stop(Duration.ofSeconds(15));
 
