@@ -12,8 +12,10 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.patronijdbc.internal.Errors;
 import org.patronijdbc.internal.HostProbe;
+import org.patronijdbc.internal.Logins;
 import org.patronijdbc.internal.PatroniConfig;
 import org.patronijdbc.internal.TopologyMonitor;
 import org.patronijdbc.routing.Router;
@@ -39,6 +41,8 @@ final class ClusterConnector {
   private final TopologyMonitor monitor;
   private final Map<TargetServerType, Router> routers = new ConcurrentHashMap<>();
   private final Map<String, Set<PatroniConnection>> open = new ConcurrentHashMap<>();
+  private final Logins logins = new Logins();
+  private final AtomicBoolean hostsChecked = new AtomicBoolean();
   private volatile ClusterTopology probed;
   private volatile long probedAtNanos;
 
@@ -63,7 +67,17 @@ final class ClusterConnector {
    */
   PatroniConnection connect(TargetServerType type, String user, String password)
       throws SQLException {
-    Router router = routers.computeIfAbsent(type, this::newRouter);
+    return connect(type, user, password, null);
+  }
+
+  /**
+   * As {@link #connect(TargetServerType, String, String)}, but only to {@code onlyMember} when not
+   * null: at once, or 08001 at once when that member is not fit for {@code type} now (a pool per
+   * member asks this way, and must not wait for a member that left).
+   */
+  PatroniConnection connect(TargetServerType type, String user, String password, String onlyMember)
+      throws SQLException {
+    Router router = router(type);
     Properties props = config.connectionProperties(type);
     if (user != null) {
       props.setProperty("user", user);
@@ -78,6 +92,7 @@ final class ClusterConnector {
       long seen = monitor.pollCount();
       Optional<ClusterTopology> topology = topology(props, deadline, !failures.isEmpty());
       if (topology.isPresent()) {
+        warnIfNoHostIsAMember(topology.get());
         route = router.route(topology.get());
         List<ClusterMember> candidates = new ArrayList<>(route.candidates());
         // stable: members that failed to connect lately go last, in routing order
@@ -85,16 +100,27 @@ final class ClusterConnector {
         // a read that may fall back goes to the leader at once when every fit replica failed:
         // Patroni may not have noticed yet that they are gone
         route.fallback().ifPresent(candidates::add);
+        if (onlyMember != null) {
+          candidates.removeIf(m -> !m.name().equals(onlyMember));
+          if (candidates.isEmpty()) {
+            throw Errors.noFitMember(
+                onlyMember + " is not fit for targetServerType=" + type + " now: " + route.unfit(),
+                null);
+          }
+        }
         for (ClusterMember member : candidates) {
           long left = millisLeft(deadline);
           if (left <= 0) {
             break;
           }
           try {
-            return open(member, route.isFallback(member), props, left);
+            return open(member, type, route.isFallback(member), props, left);
           } catch (SQLException e) {
             failures.put(member.name(), e.getMessage());
             log.debug("{} - {} failed: {}", monitor.name(), member.name(), e.toString());
+            if (onlyMember != null) {
+              throw e;
+            }
           }
         }
         monitor.requestRefresh();
@@ -112,8 +138,12 @@ final class ClusterConnector {
     }
   }
 
-  /** A router with this configuration's rules, for {@code type}. */
-  Router newRouter(TargetServerType type) {
+  /** This configuration's router for {@code type}, one per type so turns go round. */
+  Router router(TargetServerType type) {
+    return routers.computeIfAbsent(type, this::newRouter);
+  }
+
+  private Router newRouter(TargetServerType type) {
     return new Router(
         type,
         config.maxReplicationLagBytes(),
@@ -147,12 +177,20 @@ final class ClusterConnector {
   }
 
   private PatroniConnection open(
-      ClusterMember member, boolean fallback, Properties props, long millisLeft)
+      ClusterMember member,
+      TargetServerType type,
+      boolean fallback,
+      Properties props,
+      long millisLeft)
       throws SQLException {
     int login = loginSeconds(props, millisLeft);
     Connection c;
     try {
-      c = HostProbe.open(member.address(), config.database(), props, login);
+      c =
+          logins.open(
+              member.name(),
+              () -> HostProbe.open(member.address(), config.database(), props, login),
+              login);
     } catch (SQLException e) {
       monitor.markUnreachable(member.name());
       if (Errors.suggestsRoleChange(e.getSQLState())) {
@@ -173,6 +211,9 @@ final class ClusterConnector {
             member.name() + " is a replica in Patroni but accepts writes (promoted meanwhile?)",
             Errors.NO_FIT_MEMBER);
       }
+      if (type.isReplicaRead()) {
+        c.setReadOnly(true); // readOnlyMode=always: a write fails on the leader fallback too
+      }
     } catch (SQLException e) {
       c.close();
       monitor.requestRefresh();
@@ -182,7 +223,52 @@ final class ClusterConnector {
         new PatroniConnection(c, member.name(), fallback, this::released);
     open.computeIfAbsent(member.name(), m -> ConcurrentHashMap.newKeySet()).add(connection);
     monitor.connectionOpened(member.name());
+    // A login that began under an older topology must not join late: registered first, so a
+    // reroute either sees this connection (and aborts it) or has already published the topology
+    // this check reads.
+    Optional<String> stale = staleness(member, type);
+    if (stale.isPresent()) {
+      connection.close();
+      throw new SQLException(
+          member.name() + " changed while the login was under way: " + stale.get(),
+          Errors.NO_FIT_MEMBER);
+    }
     return connection;
+  }
+
+  /** Why {@code member} no longer serves {@code type} in the newest topology, or empty. */
+  private Optional<String> staleness(ClusterMember member, TargetServerType type) {
+    Optional<ClusterTopology> now = monitor.current();
+    if (now.isEmpty() || monitor.restUnreachable()) {
+      return Optional.empty(); // routed from a probe: nothing newer to compare with
+    }
+    // a router of its own: the shared one would take a turn and skew the rotation
+    Router.Route route = newRouter(type).route(now.get());
+    boolean routed =
+        route.candidates().stream().anyMatch(m -> m.name().equals(member.name()))
+            || route.fallback().map(f -> f.name().equals(member.name())).orElse(false);
+    return routed
+        ? Optional.empty()
+        : Optional.of("not fit for targetServerType=" + type + " any more (" + route.unfit() + ")");
+  }
+
+  /** Warns once when Patroni's members are none of the URL's hosts: a typo, or another cluster. */
+  private void warnIfNoHostIsAMember(ClusterTopology topology) {
+    if (topology.source() != ClusterTopology.Source.PATRONI
+        || topology.members().isEmpty()
+        || !hostsChecked.compareAndSet(false, true)) {
+      return;
+    }
+    boolean anyListed =
+        topology.members().stream().anyMatch(m -> config.hosts().contains(m.address()));
+    if (!anyListed) {
+      log.warn(
+          "{} - none of the URL's hosts {} is a member of the cluster Patroni reports ({});"
+              + " connections go to the members Patroni names",
+          monitor.name(),
+          config.hosts(),
+          topology.members().stream().map(ClusterMember::address).toList());
+    }
   }
 
   private void released(PatroniConnection connection) {
@@ -200,8 +286,8 @@ final class ClusterConnector {
    * @return how many were aborted
    */
   int abortConnections(String member) {
+    int aborted = logins.cancel(member, member + " lost its role while the login was under way");
     Set<PatroniConnection> toMember = open.getOrDefault(member, Set.of());
-    int aborted = 0;
     for (PatroniConnection connection : List.copyOf(toMember)) {
       try {
         connection.abort(Runnable::run);

@@ -129,7 +129,16 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
    * readOnlyUser} and the fallback to the leader as configured), sharing this one's monitor.
    */
   public DataSource readOnly() {
-    return new RoutedDataSource(this, TargetServerType.REPLICA);
+    return new RoutedDataSource(this, TargetServerType.REPLICA, null);
+  }
+
+  /**
+   * Replica reads on {@code member} only, as {@link #readOnly()} would route them: a connection
+   * while that member is fit for them (or is the leader they fall back to), else 08001 at once,
+   * without waiting. For pools that keep one pool per member.
+   */
+  public DataSource readOnly(String member) {
+    return new RoutedDataSource(this, TargetServerType.REPLICA, member);
   }
 
   /** The cluster's latest topology, if one was read yet. */
@@ -139,10 +148,11 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
 
   /**
    * Where this data source would send a connection of {@code type} on {@code topology}, and why the
-   * other members are left out. Pure: opens nothing (for pools and health endpoints).
+   * other members are left out: the fit members in {@code replicaSelection} order (each call takes
+   * the next turn), then the fallback. Opens nothing (for pools and health endpoints).
    */
   public Router.Route route(TargetServerType type, ClusterTopology topology) throws SQLException {
-    return connector().newRouter(type).route(topology);
+    return connector().router(type).route(topology);
   }
 
   /** Hears about every later change of the cluster's topology. */
@@ -188,8 +198,9 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
     closed = true;
   }
 
-  Connection connect(TargetServerType type, String user, String password) throws SQLException {
-    return connector().connect(type, user, password);
+  Connection connect(TargetServerType type, String user, String password, String member)
+      throws SQLException {
+    return connector().connect(type, user, password, member);
   }
 
   private ClusterConnector connector() throws SQLException {

@@ -33,6 +33,11 @@ public enum PatroniProperty {
           + " reads. Unset: no limit."),
   PATRONI_PASSWORD("patroniPassword", null, "Password for Basic authentication to the REST API."),
   PATRONI_PORT("patroniPort", "8008", "The Patroni REST API port on each host of the URL."),
+  PATRONI_SCOPE(
+      "patroniScope",
+      null,
+      "The Patroni scope (cluster name) to follow; REST answers from another cluster are ignored"
+          + " with a WARN. Unset: the scope of the first answer."),
   PATRONI_SSL_CERT(
       "patroniSslCert",
       null,

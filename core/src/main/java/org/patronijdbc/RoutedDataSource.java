@@ -4,25 +4,33 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import org.patronijdbc.routing.TargetServerType;
 
-/** A view of a {@link PatroniDataSource} with another target server type, e.g. its readOnly(). */
+/**
+ * A view of a {@link PatroniDataSource} with another target server type, e.g. its readOnly(),
+ * optionally pinned to one member.
+ */
 final class RoutedDataSource extends DataSourceBase {
 
   private final PatroniDataSource owner;
   private final TargetServerType type;
+  private final String member;
 
-  RoutedDataSource(PatroniDataSource owner, TargetServerType type) {
+  /**
+   * @param member the only member to connect to, or null for any fit one
+   */
+  RoutedDataSource(PatroniDataSource owner, TargetServerType type, String member) {
     this.owner = owner;
     this.type = type;
+    this.member = member;
   }
 
   @Override
   public Connection getConnection() throws SQLException {
-    return owner.connect(type, null, null);
+    return owner.connect(type, null, null, member);
   }
 
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    return owner.connect(type, username, password);
+    return owner.connect(type, username, password, member);
   }
 
   @Override
@@ -40,6 +48,6 @@ final class RoutedDataSource extends DataSourceBase {
 
   @Override
   public String toString() {
-    return owner + ".as(" + type + ")";
+    return owner + ".as(" + type + (member == null ? "" : ", " + member) + ")";
   }
 }

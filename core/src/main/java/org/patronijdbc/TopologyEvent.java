@@ -1,19 +1,14 @@
 package org.patronijdbc;
 
-import org.patronijdbc.topology.ClusterTopology;
-
 /**
- * One change between two topology snapshots.
+ * One named change between two topology snapshots, part of a {@link TopologyChange}.
  *
  * @param kind what changed
  * @param member the member concerned (the new leader for {@link Kind#LEADER_CHANGED}; empty when
  *     there is none)
  * @param detail a short human-readable description, e.g. {@code leader n1 -> n2}
- * @param previous the snapshot before, or null for the first one
- * @param current the snapshot after
  */
-public record TopologyEvent(
-    Kind kind, String member, String detail, ClusterTopology previous, ClusterTopology current) {
+public record TopologyEvent(Kind kind, String member, String detail) {
 
   /** What changed. */
   public enum Kind {
@@ -23,9 +18,13 @@ public record TopologyEvent(
     MEMBER_ADDED,
     /** Patroni no longer reports a member. */
     MEMBER_REMOVED,
-    /** A member stopped running, or its lag became unknown. */
+    /**
+     * A member can no longer serve its role, whatever a data source's lag limit: it stopped
+     * running, its lag became unknown, it fell behind the leader's timeline, or it was tagged
+     * {@code noloadbalance}.
+     */
     MEMBER_UNFIT,
-    /** A member runs again with a known lag. */
+    /** A member can serve its role again. */
     MEMBER_FIT,
     /** The leader's timeline changed (a promotion happened). */
     TIMELINE_CHANGED

@@ -7,6 +7,10 @@ package org.patronijdbc;
 @FunctionalInterface
 public interface TopologyListener {
 
-  /** Called once per change. Exceptions are logged and otherwise ignored. */
-  void onTopologyEvent(TopologyEvent event);
+  /**
+   * Called once for each new snapshot that differs from the one before in anything Patroni reported
+   * (a role, a state, a lag, a tag, a timeline, a member), with the events between them, which may
+   * be empty (a lag that moved). Exceptions are logged and otherwise ignored.
+   */
+  void onTopologyChange(TopologyChange change);
 }

@@ -43,6 +43,10 @@ public final class ClusterJsonReader {
                       .build())
               .build());
 
+  /** Tags Patroni drops from a member when their value is false (its {@code _filter_tags}). */
+  private static final Set<String> PATRONI_BOOLEAN_TAGS =
+      Set.of("clonefrom", "nofailover", "noloadbalance", "nosync", "nostream");
+
   private ClusterJsonReader() {}
 
   /**
@@ -138,18 +142,23 @@ public final class ClusterJsonReader {
   }
 
   private static ClusterMember toMember(JsonNode m) {
-    JsonNode lag = m.path("lag");
-    OptionalLong lagBytes =
-        lag.isIntegralNumber() && lag.canConvertToLong() && lag.asLong() >= 0
-            ? OptionalLong.of(lag.asLong())
-            : OptionalLong.empty();
+    OptionalLong lagBytes = bytes(m.path("lag"));
+    OptionalLong replayLag = bytes(m.path("replay_lag"));
+    if (lagBytes.isPresent() && replayLag.isPresent()) {
+      // Patroni 4.1 reports lag from the received position and replay_lag from the replayed one:
+      // what a read sees is the replayed position
+      lagBytes = OptionalLong.of(Math.max(lagBytes.getAsLong(), replayLag.getAsLong()));
+    }
     Map<String, String> tags = new HashMap<>();
     m.path("tags")
         .fields()
         .forEachRemaining(
             e -> {
-              if (e.getValue().isValueNode()) {
-                tags.put(e.getKey(), e.getValue().asText());
+              JsonNode value = e.getValue();
+              boolean droppedByPatroni =
+                  PATRONI_BOOLEAN_TAGS.contains(e.getKey()) && !isTruthy(value);
+              if (value.isValueNode() && !droppedByPatroni) {
+                tags.put(e.getKey(), value.asText());
               }
             });
     JsonNode timeline = m.path("timeline");
@@ -163,6 +172,29 @@ public final class ClusterJsonReader {
         lagBytes,
         tags,
         apiBase(m.path("api_url").asText("")));
+  }
+
+  private static OptionalLong bytes(JsonNode lag) {
+    return lag.isIntegralNumber() && lag.canConvertToLong() && lag.asLong() >= 0
+        ? OptionalLong.of(lag.asLong())
+        : OptionalLong.empty();
+  }
+
+  /** Python's {@code bool(value)}, which is how Patroni reads its own boolean tags. */
+  private static boolean isTruthy(JsonNode value) {
+    if (value.isNull() || value.isMissingNode()) {
+      return false;
+    }
+    if (value.isBoolean()) {
+      return value.booleanValue();
+    }
+    if (value.isNumber()) {
+      return value.doubleValue() != 0;
+    }
+    if (value.isTextual()) {
+      return !value.textValue().isEmpty();
+    }
+    return value.size() > 0;
   }
 
   /** {@code http://host:port/patroni} becomes {@code http://host:port}; anything odd, empty. */

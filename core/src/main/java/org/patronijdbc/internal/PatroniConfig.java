@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
@@ -22,6 +23,7 @@ import org.patronijdbc.routing.TargetServerType;
  * @param pgProperties what goes to pgjdbc: every property that is not ours, credentials included
  * @param endpoints the REST API base URLs to poll
  * @param security TLS and Basic settings for the REST API
+ * @param patroniScope the cluster's scope the answers must carry; empty: the first answer's
  */
 public record PatroniConfig(
     List<String> hosts,
@@ -38,7 +40,8 @@ public record PatroniConfig(
     ReplicaSelection replicaSelection,
     boolean discoverMembers,
     String readOnlyUser,
-    String readOnlyPassword) {
+    String readOnlyPassword,
+    String patroniScope) {
 
   /** The prefix every patroni-jdbc URL starts with. */
   public static final String URL_PREFIX = "jdbc:patroni:";
@@ -119,7 +122,8 @@ public record PatroniConfig(
         ReplicaSelection.fromString(PatroniProperty.REPLICA_SELECTION.get(all)),
         PatroniProperty.DISCOVER_MEMBERS.getBoolean(all),
         readOnlyUser,
-        readOnlyPassword);
+        readOnlyPassword,
+        Objects.requireNonNullElse(PatroniProperty.PATRONI_SCOPE.get(all), "").trim());
   }
 
   private static List<String> hosts(Properties all, String redactedUrl) throws SQLException {
@@ -209,10 +213,17 @@ public record PatroniConfig(
     return OptionalLong.of(number * factor);
   }
 
-  /** The user for connections of {@code type}: the read-only user for replica reads, if set. */
+  /**
+   * pgjdbc's properties for connections of {@code type}: for replica reads the read-only user, if
+   * set, and pgjdbc's {@code readOnlyMode=always} unless set otherwise, so that {@code
+   * setReadOnly(true)} holds in autocommit too and a write fails on the leader fallback as well.
+   */
   public Properties connectionProperties(TargetServerType type) {
     Properties props = new Properties();
     props.putAll(pgProperties);
+    if (type.isReplicaRead()) {
+      props.putIfAbsent("readOnlyMode", "always");
+    }
     if (type.isReplicaRead() && readOnlyUser != null) {
       props.setProperty("user", readOnlyUser);
       if (readOnlyPassword != null) {
@@ -241,7 +252,8 @@ public record PatroniConfig(
         replicaSelection,
         discoverMembers,
         readOnlyUser,
-        readOnlyPassword);
+        readOnlyPassword,
+        patroniScope);
   }
 
   /** The URL with every password parameter masked, fit for messages and logs. */

@@ -2,19 +2,37 @@ package org.patronijdbc.internal;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
+import org.patronijdbc.TopologyChange;
 import org.patronijdbc.TopologyEvent;
+import org.patronijdbc.routing.Fitness;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
+import org.patronijdbc.topology.MemberRole;
 
-/** Turns two topology snapshots into the {@link TopologyEvent}s between them. */
+/** Turns two topology snapshots into the {@link TopologyChange} between them. */
 public final class TopologyDiff {
 
   private TopologyDiff() {}
 
-  /** The events between {@code previous} (null for none) and {@code current}. */
-  public static List<TopologyEvent> between(ClusterTopology previous, ClusterTopology current) {
+  /**
+   * The change from {@code previous} (null for none) to {@code current}, or empty when Patroni
+   * reported exactly the same (only the time of reading differs).
+   */
+  public static Optional<TopologyChange> between(
+      ClusterTopology previous, ClusterTopology current) {
+    if (previous != null
+        && previous.members().equals(current.members())
+        && previous.scope().equals(current.scope())
+        && previous.settledTimeline() == current.settledTimeline()
+        && previous.source() == current.source()) {
+      return Optional.empty();
+    }
+    return Optional.of(new TopologyChange(previous, current, events(previous, current)));
+  }
+
+  private static List<TopologyEvent> events(ClusterTopology previous, ClusterTopology current) {
     List<TopologyEvent> events = new ArrayList<>();
     String oldLeader =
         previous == null ? "" : previous.leader().map(ClusterMember::name).orElse("");
@@ -24,9 +42,7 @@ public final class TopologyDiff {
           new TopologyEvent(
               TopologyEvent.Kind.LEADER_CHANGED,
               newLeader,
-              "leader " + or(oldLeader, "none") + " -> " + or(newLeader, "none"),
-              previous,
-              current));
+              "leader " + or(oldLeader, "none") + " -> " + or(newLeader, "none")));
     }
     if (previous == null) {
       return events;
@@ -36,33 +52,27 @@ public final class TopologyDiff {
       if (before.isEmpty()) {
         events.add(
             new TopologyEvent(
-                TopologyEvent.Kind.MEMBER_ADDED,
-                m.name(),
-                "member " + m.name() + " added",
-                previous,
-                current));
-      } else if (isFit(before.get()) != isFit(m)) {
-        TopologyEvent.Kind kind =
-            isFit(m) ? TopologyEvent.Kind.MEMBER_FIT : TopologyEvent.Kind.MEMBER_UNFIT;
-        String state = m.state() + (m.lagBytes().isPresent() ? "" : ", lag unknown");
+                TopologyEvent.Kind.MEMBER_ADDED, m.name(), "member " + m.name() + " added"));
+        continue;
+      }
+      Optional<String> wasUnfit = whyUnfit(before.get(), previous);
+      Optional<String> isUnfit = whyUnfit(m, current);
+      if (wasUnfit.isPresent() != isUnfit.isPresent()) {
         events.add(
-            new TopologyEvent(
-                kind,
-                m.name(),
-                "member " + m.name() + (isFit(m) ? " fit" : " unfit") + " (" + state + ")",
-                previous,
-                current));
+            isUnfit.isEmpty()
+                ? new TopologyEvent(
+                    TopologyEvent.Kind.MEMBER_FIT, m.name(), "member " + m.name() + " fit")
+                : new TopologyEvent(
+                    TopologyEvent.Kind.MEMBER_UNFIT,
+                    m.name(),
+                    "member " + m.name() + " unfit (" + isUnfit.get() + ")"));
       }
     }
     for (ClusterMember m : previous.members()) {
       if (current.member(m.name()).isEmpty()) {
         events.add(
             new TopologyEvent(
-                TopologyEvent.Kind.MEMBER_REMOVED,
-                m.name(),
-                "member " + m.name() + " removed",
-                previous,
-                current));
+                TopologyEvent.Kind.MEMBER_REMOVED, m.name(), "member " + m.name() + " removed"));
       }
     }
     long oldTimeline = previous.leader().map(ClusterMember::timeline).orElse(-1L);
@@ -72,21 +82,19 @@ public final class TopologyDiff {
           new TopologyEvent(
               TopologyEvent.Kind.TIMELINE_CHANGED,
               newLeader,
-              "timeline " + oldTimeline + " -> " + newTimeline,
-              previous,
-              current));
+              "timeline " + oldTimeline + " -> " + newTimeline));
     }
     return events;
   }
 
-  /**
-   * Fit in general (not against any data source's lag limit): running, and lag known on standbys.
-   */
-  private static boolean isFit(ClusterMember m) {
-    return m.isRunning() && (!m.role().isStandby() || m.lagBytes().isPresent());
+  /** Unfit for its role whatever a data source's lag limit: {@link Fitness}, without a limit. */
+  private static Optional<String> whyUnfit(ClusterMember m, ClusterTopology t) {
+    return m.role() == MemberRole.LEADER
+        ? Fitness.whyNotWritable(m, t)
+        : Fitness.whyNotReadable(m, t, OptionalLong.empty());
   }
 
   private static String or(String value, String otherwise) {
-    return Objects.requireNonNullElse(value, "").isEmpty() ? otherwise : value;
+    return value.isEmpty() ? otherwise : value;
   }
 }

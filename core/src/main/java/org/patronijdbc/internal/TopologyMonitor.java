@@ -3,8 +3,11 @@ package org.patronijdbc.internal;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.patronijdbc.TopologyChange;
 import org.patronijdbc.TopologyEvent;
 import org.patronijdbc.TopologyListener;
 import org.patronijdbc.topology.ClusterMember;
@@ -38,6 +42,14 @@ public final class TopologyMonitor {
   private static final Duration FAST_MODE_LIMIT = Duration.ofSeconds(60);
   private static final Duration SKIP_SILENT_ENDPOINT = Duration.ofSeconds(5);
   private static final Duration SCOPE_RETRY = Duration.ofSeconds(60);
+
+  /**
+   * How long after a promotion replicas may still be on the old timeline: Patroni reports a
+   * following replica's new timeline only once it streams from the new leader, and until then its
+   * lag counts what it misses. A replica still behind after this replays nothing (seen on Patroni
+   * 4.0.7: stuck with a small, frozen lag) and serves no reads.
+   */
+  static final Duration TIMELINE_SETTLES = Duration.ofSeconds(20);
 
   private final MonitorKey key;
   private final boolean discoverMembers;
@@ -63,8 +75,13 @@ public final class TopologyMonitor {
   private String lastLeader = "";
   private ScheduledFuture<?> next;
   private String name;
-  private String scope = "";
-  private long scopeTriedAt = System.nanoTime() - SCOPE_RETRY.toNanos() - 1;
+  private String pinnedScope;
+  private long highestLeaderTimeline = -1;
+  private long highestTimelineSince;
+  private long settledTimeline = -1;
+  private final Map<String, String> scopes = new HashMap<>();
+  private final Map<String, Long> scopeTriedAt = new HashMap<>();
+  private final Set<String> warnedUntrusted = new HashSet<>();
 
   TopologyMonitor(MonitorKey key, long refreshMs, Duration restTimeout, boolean discoverMembers) {
     this.key = key;
@@ -73,6 +90,7 @@ public final class TopologyMonitor {
     this.discoverMembers = discoverMembers;
     this.rest = new PatroniRestClient(key.security(), restTimeout);
     this.name = key.endpoints().get(0);
+    this.pinnedScope = key.scope();
     String threadName = "patroni-jdbc-monitor-" + name.replaceFirst("^https?://", "");
     this.thread =
         Executors.newSingleThreadScheduledExecutor(
@@ -236,12 +254,20 @@ public final class TopologyMonitor {
     order.addAll(silent);
     for (String endpoint : order) {
       try {
-        fetched = rest.fetchCluster(endpoint);
-        answered = endpoint;
+        ClusterTopology answer = withScope(rest.fetchCluster(endpoint), endpoint);
         silentUntil.remove(endpoint);
+        Optional<String> untrusted = whyUntrusted(answer);
+        if (untrusted.isPresent()) {
+          failures.add(endpoint + ": " + untrusted.get());
+          if (warnedUntrusted.add(endpoint + untrusted.get())) {
+            log.warn("{} - ignoring the answer of {}: {}", name, endpoint, untrusted.get());
+          }
+          continue;
+        }
+        fetched = answer;
         cursor = (all.indexOf(endpoint) + 1) % all.size();
         break;
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         silentUntil.put(endpoint, System.nanoTime() + SKIP_SILENT_ENDPOINT.toNanos());
         failures.add(endpoint + ": " + e.getMessage());
         log.debug("{} - {} did not answer: {}", name, endpoint, e.toString());
@@ -251,25 +277,57 @@ public final class TopologyMonitor {
       onRestUnreachable(failures);
       return;
     }
-    accept(withScope(fetched, answered));
+    accept(fetched);
   }
 
-  /** Patroni before 3.2 does not put the scope in /cluster: ask /patroni once. */
+  /**
+   * Why an answer cannot be trusted, or empty: it comes from another cluster (scope), or it names a
+   * leader on an older timeline than one already seen (a stale or split view).
+   */
+  private Optional<String> whyUntrusted(ClusterTopology answer) {
+    if (!pinnedScope.isEmpty()
+        && !answer.scope().isEmpty()
+        && !pinnedScope.equals(answer.scope())) {
+      return Optional.of(
+          "it is a member of cluster '"
+              + answer.scope()
+              + "', not '"
+              + pinnedScope
+              + "' (set patroniScope, or patroniUrls, to the cluster you mean)");
+    }
+    long timeline = answer.leader().map(ClusterMember::timeline).orElse(-1L);
+    if (timeline >= 0 && timeline < highestLeaderTimeline) {
+      return Optional.of(
+          "it names leader "
+              + answer.leader().get().name()
+              + " on timeline "
+              + timeline
+              + ", older than timeline "
+              + highestLeaderTimeline
+              + " seen before");
+    }
+    return Optional.empty();
+  }
+
+  /** Patroni before 3.2 does not put the scope in /cluster: ask each endpoint's /patroni once. */
   private ClusterTopology withScope(ClusterTopology topology, String endpoint) {
     if (!topology.scope().isEmpty()) {
-      scope = topology.scope();
       return topology;
     }
-    if (scope.isEmpty() && System.nanoTime() - scopeTriedAt > SCOPE_RETRY.toNanos()) {
-      scopeTriedAt = System.nanoTime();
+    String known = scopes.get(endpoint);
+    Long triedAt = scopeTriedAt.get(endpoint);
+    if (known == null && (triedAt == null || System.nanoTime() - triedAt > SCOPE_RETRY.toNanos())) {
+      scopeTriedAt.put(endpoint, System.nanoTime());
       try {
-        scope = rest.fetchScope(endpoint);
+        known = rest.fetchScope(endpoint);
+        scopes.put(endpoint, known);
       } catch (IOException e) {
         log.debug("{} - no scope from {}/patroni: {}", name, endpoint, e.toString());
-        return topology;
       }
     }
-    return new ClusterTopology(scope, topology.members(), topology.observedAt(), topology.source());
+    return known == null
+        ? topology
+        : new ClusterTopology(known, topology.members(), topology.observedAt(), topology.source());
   }
 
   private void onRestUnreachable(List<String> failures) {
@@ -297,7 +355,20 @@ public final class TopologyMonitor {
   private void accept(ClusterTopology topology) {
     if (!topology.scope().isEmpty()) {
       name = topology.scope();
+      if (pinnedScope.isEmpty()) {
+        pinnedScope = topology.scope(); // the first answer's cluster is the one we follow
+      }
     }
+    long timeline = topology.leader().map(ClusterMember::timeline).orElse(-1L);
+    if (timeline > highestLeaderTimeline) {
+      highestLeaderTimeline = timeline;
+      highestTimelineSince = System.nanoTime();
+    }
+    if (System.nanoTime() - highestTimelineSince >= TIMELINE_SETTLES.toNanos()
+        || settledTimeline < 0) {
+      settledTimeline = highestLeaderTimeline;
+    }
+    topology = topology.withSettledTimeline(settledTimeline);
     ClusterTopology previous = current.getAndSet(topology);
     boolean recovered;
     synchronized (pollLock) {
@@ -314,14 +385,18 @@ public final class TopologyMonitor {
       discoverEndpoints(topology);
     }
     log.debug("{} - topology {}", name, topology);
-    for (TopologyEvent event : TopologyDiff.between(previous, topology)) {
+    Optional<TopologyChange> change = TopologyDiff.between(previous, topology);
+    if (change.isEmpty()) {
+      return;
+    }
+    for (TopologyEvent event : change.get().events()) {
       log.info("{} - {}", name, event.detail());
-      for (TopologyListener listener : listeners) {
-        try {
-          listener.onTopologyEvent(event);
-        } catch (RuntimeException e) {
-          log.error("{} - topology listener {} failed", name, listener, e);
-        }
+    }
+    for (TopologyListener listener : listeners) {
+      try {
+        listener.onTopologyChange(change.get());
+      } catch (RuntimeException e) {
+        log.error("{} - topology listener {} failed", name, listener, e);
       }
     }
   }

@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToIntFunction;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
-import org.patronijdbc.topology.MemberRole;
 
 /**
  * Decides, from one topology snapshot, which members a connection of one target type may go to and
@@ -55,13 +54,10 @@ public final class Router {
     Optional<ClusterMember> leader = Optional.empty();
     List<ClusterMember> readers = new ArrayList<>();
     for (ClusterMember m : topology.members()) {
-      Optional<String> notWritable = whyNotWritable(m, topology);
-      Optional<String> notReadable = whyNotReadable(m);
-      if (notReadable.isEmpty()
-          && target == TargetServerType.SYNC_REPLICA
-          && m.role() != MemberRole.SYNC_STANDBY) {
-        notReadable = Optional.of("not a synchronous standby");
-      }
+      Optional<String> notWritable = Fitness.whyNotWritable(m, topology);
+      Optional<String> notReadable =
+          Fitness.whyNotReadable(
+              target.isReplicaRead() ? target : TargetServerType.REPLICA, m, topology, maxLagBytes);
       if (notWritable.isEmpty()) {
         leader = Optional.of(m);
       }
@@ -105,43 +101,6 @@ public final class Router {
     return new Route(candidates, fallback, unfit);
   }
 
-  /** Why {@code m} cannot take writes, or empty. */
-  public static Optional<String> whyNotWritable(ClusterMember m, ClusterTopology topology) {
-    if (m.role() != MemberRole.LEADER) {
-      return Optional.of(role(m));
-    }
-    if (!m.isRunning()) {
-      return Optional.of("leader in state " + m.state());
-    }
-    return topology.leader().isPresent() ? Optional.empty() : Optional.of("leader is ambiguous");
-  }
-
-  /** Why {@code m} cannot serve replica reads under this router's lag limit, or empty. */
-  public Optional<String> whyNotReadable(ClusterMember m) {
-    if (!m.role().isStandby() && m.role() != MemberRole.STANDBY_LEADER) {
-      return Optional.of(role(m));
-    }
-    if (!m.isRunning()) {
-      return Optional.of("state " + m.state());
-    }
-    if (m.isNoLoadBalance()) {
-      return Optional.of("tagged noloadbalance");
-    }
-    if (m.role().isStandby() && m.lagBytes().isEmpty()) {
-      return Optional.of("lag unknown");
-    }
-    if (maxLagBytes.isPresent()
-        && m.lagBytes().isPresent()
-        && m.lagBytes().getAsLong() > maxLagBytes.getAsLong()) {
-      return Optional.of(
-          "lag "
-              + m.lagBytes().getAsLong()
-              + " bytes > maxReplicationLag "
-              + maxLagBytes.getAsLong());
-    }
-    return Optional.empty();
-  }
-
   private List<ClusterMember> select(List<ClusterMember> fit) {
     if (fit.size() < 2) {
       return fit;
@@ -159,15 +118,6 @@ public final class Router {
       rotated.sort(Comparator.comparingInt(m -> openConnections.applyAsInt(m.name())));
     }
     return rotated;
-  }
-
-  private static String role(ClusterMember m) {
-    return switch (m.role()) {
-      case LEADER -> "leader";
-      case STANDBY_LEADER -> "standby leader (read-only)";
-      case SYNC_STANDBY, QUORUM_STANDBY, REPLICA -> "replica";
-      case UNKNOWN -> "role unknown";
-    };
   }
 
   /**

@@ -12,7 +12,8 @@ import java.util.OptionalLong;
  * @param host the PostgreSQL host
  * @param port the PostgreSQL port
  * @param timeline the timeline, or -1 when not reported
- * @param lagBytes replication lag in bytes; empty when not reported or {@code "unknown"}
+ * @param lagBytes replication lag in bytes: the larger of Patroni's {@code lag} and (Patroni 4.1+)
+ *     {@code replay_lag}; empty when not reported or {@code "unknown"}
  * @param tags the member's Patroni tags, values as strings
  * @param apiUrl the member's REST API base URL ({@code http://host:8008}), or empty when unknown
  */
@@ -39,9 +40,14 @@ public record ClusterMember(
     return "running".equals(state) || "streaming".equals(state);
   }
 
-  /** Whether the member carries Patroni's {@code noloadbalance} tag (no replica reads). */
+  /**
+   * Whether the member carries Patroni's {@code noloadbalance} tag (no replica reads). Patroni
+   * reads it as Python's {@code bool(value)} and drops the tag when that is false, so any value
+   * present counts ({@code true}, {@code 1}, {@code "yes"}); {@code ClusterJsonReader} drops the
+   * false ones ({@code false}, {@code 0}, {@code ""}, {@code null}) as Patroni does.
+   */
   public boolean isNoLoadBalance() {
-    return "true".equalsIgnoreCase(tags.getOrDefault("noloadbalance", "false"));
+    return tags.containsKey("noloadbalance");
   }
 
   /** {@code host:port} of PostgreSQL. */

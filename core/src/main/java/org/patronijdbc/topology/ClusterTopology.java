@@ -11,9 +11,16 @@ import java.util.Optional;
  * @param members every member reported
  * @param observedAt when the snapshot was read
  * @param source where it came from
+ * @param settledTimeline the newest leader timeline that has held for a while: replicas behind it
+ *     serve no reads (right after a promotion, replicas still on the old timeline are judged by
+ *     their lag, which counts the new leader's writes); -1 when unknown
  */
 public record ClusterTopology(
-    String scope, List<ClusterMember> members, Instant observedAt, Source source) {
+    String scope,
+    List<ClusterMember> members,
+    Instant observedAt,
+    Source source,
+    long settledTimeline) {
 
   /** Where a snapshot came from. */
   public enum Source {
@@ -26,6 +33,23 @@ public record ClusterTopology(
   /** Creates a snapshot; the member list is copied. */
   public ClusterTopology {
     members = List.copyOf(members);
+  }
+
+  /** A snapshot whose leader's timeline counts as settled (no history to say otherwise). */
+  public ClusterTopology(
+      String scope, List<ClusterMember> members, Instant observedAt, Source source) {
+    this(scope, members, observedAt, source, leaderTimeline(members));
+  }
+
+  /** This snapshot with another settled timeline. */
+  public ClusterTopology withSettledTimeline(long timeline) {
+    return new ClusterTopology(scope, members, observedAt, source, timeline);
+  }
+
+  private static long leaderTimeline(List<ClusterMember> members) {
+    List<ClusterMember> leaders =
+        members.stream().filter(m -> m.role() == MemberRole.LEADER).toList();
+    return leaders.size() == 1 ? leaders.get(0).timeline() : -1;
   }
 
   /** The running leader, if there is exactly one. */

@@ -110,4 +110,42 @@ class ClusterJsonReaderTest {
           .isInstanceOf(IOException.class);
     }
   }
+
+  private static String oneReplica(String fields) {
+    return "{\"members\": [{\"name\": \"n1\", \"role\": \"leader\", \"state\": \"running\","
+        + " \"host\": \"127.0.0.1\", \"port\": 5432, \"timeline\": 2},"
+        + " {\"name\": \"n2\", \"role\": \"replica\", \"state\": \"streaming\","
+        + " \"host\": \"127.0.0.1\", \"port\": 5433, \"timeline\": 2, "
+        + fields
+        + "}]}";
+  }
+
+  @Test
+  void takesTheLargerOfLagAndReplayLag() throws Exception {
+    ClusterTopology t =
+        ClusterJsonReader.read(oneReplica("\"lag\": 100, \"replay_lag\": 4096"), "test");
+    assertThat(t.member("n2").orElseThrow().lagBytes()).isEqualTo(OptionalLong.of(4096));
+
+    t = ClusterJsonReader.read(oneReplica("\"lag\": 5000, \"replay_lag\": 10"), "test");
+    assertThat(t.member("n2").orElseThrow().lagBytes()).isEqualTo(OptionalLong.of(5000));
+
+    t = ClusterJsonReader.read(oneReplica("\"lag\": \"unknown\", \"replay_lag\": 10"), "test");
+    assertThat(t.member("n2").orElseThrow().lagBytes()).isEmpty();
+  }
+
+  @Test
+  void readsNoLoadBalanceAsPatroniDoes() throws Exception {
+    for (String value : new String[] {"true", "1", "\"yes\"", "\"true\"", "\"false\""}) {
+      ClusterTopology t =
+          ClusterJsonReader.read(
+              oneReplica("\"lag\": 0, \"tags\": {\"noloadbalance\": " + value + "}"), "test");
+      assertThat(t.member("n2").orElseThrow().isNoLoadBalance()).as(value).isTrue();
+    }
+    for (String value : new String[] {"false", "0", "\"\"", "null"}) {
+      ClusterTopology t =
+          ClusterJsonReader.read(
+              oneReplica("\"lag\": 0, \"tags\": {\"noloadbalance\": " + value + "}"), "test");
+      assertThat(t.member("n2").orElseThrow().isNoLoadBalance()).as(value).isFalse();
+    }
+  }
 }

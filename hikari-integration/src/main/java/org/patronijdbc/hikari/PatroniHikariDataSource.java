@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -31,11 +32,13 @@ import org.slf4j.LoggerFactory;
  * DataSource reads = ds.readOnly();
  * }</pre>
  *
- * <p>Both pools are configured from the one {@link HikariConfig} (the read pool's size may differ)
- * and named {@code <scope>-write} and {@code <scope>-read} after the Patroni scope, unless the
- * config names a pool. They follow Patroni: when the leader changes the write pool retires its
- * connections (idle at once, in-use when returned) and connections to a leader that went away are
- * aborted; when the fit replicas change the read pool does the same.
+ * <p>The pools are configured from the one {@link HikariConfig} (the read pools' size may differ):
+ * the write pool named {@code <scope>-write} after the Patroni scope, unless the config names a
+ * pool, and one read pool per member that serves reads, {@code <scope>-read-<member>}. They follow
+ * every new topology: when the leader changes the write pool retires its connections (idle at once,
+ * in-use when returned) and connections to a leader that went away are aborted; a member that stops
+ * serving reads (lag past {@code maxReplicationLag}, a {@code noloadbalance} tag, an older
+ * timeline, stopped) loses its read pool while the others keep theirs.
  *
  * <p>A {@code getConnection()} waits at most Hikari's {@code connectionTimeout}, also during a
  * failover: the members' {@code failoverTimeoutMs} follows {@code connectionTimeout} unless the URL
@@ -50,7 +53,7 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
 
   private final PatroniDataSource router;
   private final HikariDataSource writePool;
-  private final HikariDataSource readPool;
+  private final ReadPools readPools;
   private final PoolRerouter rerouter;
 
   /** Both pools from {@code config}, the read pool as large as the write pool. */
@@ -86,19 +89,30 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
         config.getPoolName() != null && !config.getPoolName().startsWith("HikariPool-")
             ? config.getPoolName()
             : scopeOr("patroni");
-    HikariDataSource write = null;
     try {
-      write = pool(config, name + "-write", router, config.getMaximumPoolSize());
-      readPool = pool(config, name + "-read", router.readOnly(), readPoolSize);
+      writePool = pool(config, name + "-write", router, config.getMaximumPoolSize(), false);
     } catch (RuntimeException e) {
-      if (write != null) {
-        write.close();
-      }
       router.close();
       throw e;
     }
-    writePool = write;
-    rerouter = new PoolRerouter(router, writePool, readPool);
+    HikariConfig base = new HikariConfig();
+    config.copyStateTo(base); // later changes to the caller's config do not reach new read pools
+    String readName = name + "-read";
+    readPools =
+        new ReadPools(
+            router,
+            readName,
+            config.getConnectionTimeout(),
+            member ->
+                member.equals(readName)
+                    ? pool(base, readName, router.readOnly(), readPoolSize, true)
+                    : pool(
+                        base,
+                        readName + "-" + member,
+                        router.readOnly(member),
+                        readPoolSize,
+                        true));
+    rerouter = new PoolRerouter(router, writePool, readPools);
     try {
       topology().ifPresent(rerouter::start);
       router.addTopologyListener(rerouter);
@@ -121,11 +135,16 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
     return config;
   }
 
-  private HikariDataSource pool(HikariConfig base, String name, DataSource source, int size) {
+  /**
+   * One pool over {@code source}, configured from {@code base} only through calls every supported
+   * HikariCP line accepts (6.x rejects {@code setDriverClassName(null)}; with a data source set,
+   * Hikari ignores the driver class and URL anyway).
+   */
+  private HikariDataSource pool(
+      HikariConfig base, String name, DataSource source, int size, boolean reads) {
     HikariConfig c = new HikariConfig();
     base.copyStateTo(c);
     c.setJdbcUrl(null);
-    c.setDriverClassName(null);
     c.setUsername(null);
     c.setPassword(null);
     c.setDataSourceProperties(new java.util.Properties());
@@ -134,6 +153,10 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
     c.setMaximumPoolSize(size);
     c.setMinimumIdle(Math.min(size, base.getMinimumIdle() < 0 ? size : base.getMinimumIdle()));
     c.setExceptionOverride(new PatroniExceptionOverride(router));
+    if (reads) {
+      c.setReadOnly(true); // Hikari resets each connection to this when it is returned
+      c.setInitializationFailTimeout(-1); // a member's pool starts even while it cannot connect
+    }
     return new HikariDataSource(c);
   }
 
@@ -170,9 +193,13 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
         "the pools use the HikariConfig's credentials; set readOnlyUser for replica reads");
   }
 
-  /** The read pool: fit replicas, the leader only through {@code readFallbackToPrimary}. */
+  /**
+   * Replica reads: each checkout from the pool of the fit replica whose turn it is ({@code
+   * replicaSelection}), the leader's only through {@code readFallbackToPrimary}. Its connections
+   * are read-only, the leader fallback's included.
+   */
   public DataSource readOnly() {
-    return readPool;
+    return readPools;
   }
 
   /** The write pool itself, for metrics and health checks. */
@@ -180,9 +207,12 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
     return writePool;
   }
 
-  /** The read pool itself, for metrics and health checks. */
-  public HikariDataSource readPool() {
-    return readPool;
+  /**
+   * The read pools in use now, by member name (named {@code <scope>-read-<member>}), for metrics
+   * and health checks. Before Patroni's topology is known, one pool named {@code <scope>-read}.
+   */
+  public Map<String, HikariDataSource> readPools() {
+    return readPools.pools();
   }
 
   /** The cluster's latest topology, for health endpoints and logs. */
@@ -198,8 +228,8 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
     } catch (SQLException | RuntimeException e) {
       // closed already
     }
-    if (readPool != null) {
-      readPool.close();
+    if (readPools != null) {
+      readPools.close();
     }
     if (writePool != null) {
       writePool.close();
@@ -252,10 +282,6 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
 
   @Override
   public String toString() {
-    return "PatroniHikariDataSource["
-        + writePool.getPoolName()
-        + ", "
-        + readPool.getPoolName()
-        + "]";
+    return "PatroniHikariDataSource[" + writePool.getPoolName() + ", " + readPools + "]";
   }
 }

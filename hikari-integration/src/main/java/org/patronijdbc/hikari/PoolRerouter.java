@@ -1,13 +1,10 @@
 package org.patronijdbc.hikari;
 
 import com.zaxxer.hikari.HikariDataSource;
-import java.sql.SQLException;
-import java.util.Objects;
 import org.patronijdbc.PatroniDataSource;
-import org.patronijdbc.TopologyEvent;
+import org.patronijdbc.TopologyChange;
 import org.patronijdbc.TopologyListener;
-import org.patronijdbc.routing.Router;
-import org.patronijdbc.routing.TargetServerType;
+import org.patronijdbc.routing.Fitness;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
 import org.patronijdbc.topology.MemberRole;
@@ -15,11 +12,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps both pools on the members Patroni says they should use. One rule for both: when the members
- * a pool should use change (the leader for the write pool; the fit replicas, or the leader by
- * fallback, for the read pool), the pool is soft-evicted: idle connections close at once, in-use
- * ones when returned, and the pool refills through routing. Connections to a member that lost the
- * leadership, left, or stopped running are aborted, so threads blocked on a hung member get an
+ * Keeps the pools on the members Patroni says they should use, recomputed from every new topology
+ * (not only from named events, so a lag crossing the limit, a tag, a timeline count too). The write
+ * pool is soft-evicted whenever its leader changes, also from none to one: idle connections close
+ * at once, in-use ones when returned. The read pools follow their own set of members ({@link
+ * ReadPools#reroute}). Connections to a member that lost the leadership, left, or stopped running
+ * are aborted, and logins under way to it called off, so threads blocked on a hung member get an
  * error at once.
  */
 final class PoolRerouter implements TopologyListener {
@@ -28,53 +26,52 @@ final class PoolRerouter implements TopologyListener {
 
   private final PatroniDataSource router;
   private final HikariDataSource writePool;
-  private final HikariDataSource readPool;
+  private final ReadPools readPools;
   private String writeTarget = "";
-  private String readTarget = "";
 
-  PoolRerouter(PatroniDataSource router, HikariDataSource writePool, HikariDataSource readPool) {
+  PoolRerouter(PatroniDataSource router, HikariDataSource writePool, ReadPools readPools) {
     this.router = router;
     this.writePool = writePool;
-    this.readPool = readPool;
+    this.readPools = readPools;
   }
 
   /** Takes the starting point without evicting anything. */
   synchronized void start(ClusterTopology topology) {
     writeTarget = writeTarget(topology);
-    readTarget = readTarget(topology);
+    readPools.reroute(topology);
   }
 
   @Override
-  public synchronized void onTopologyEvent(TopologyEvent event) {
-    ClusterTopology previous = event.previous();
-    ClusterTopology current = event.current();
+  public synchronized void onTopologyChange(TopologyChange change) {
+    ClusterTopology previous = change.previous();
+    ClusterTopology current = change.current();
     if (previous != null) {
       for (ClusterMember m : previous.members()) {
-        if (lost(m, current)) {
+        if (lost(m, previous, current)) {
           router.abortConnections(m.name());
         }
       }
     }
     String write = writeTarget(current);
     if (!write.equals(writeTarget)) {
-      // Anything handed out while there was no leader went to the leader that is now confirmed.
-      if (!writeTarget.isEmpty()) {
-        evict(writePool, "leader " + writeTarget + " -> " + (write.isEmpty() ? "none" : write));
-      }
+      evict(writePool, "leader " + or(writeTarget) + " -> " + or(write));
       writeTarget = write;
     }
-    String read = readTarget(current);
-    if (!read.equals(readTarget)) {
-      evict(readPool, "readers " + readTarget + " -> " + read);
-      readTarget = read;
-    }
+    readPools.reroute(current);
   }
 
-  /** Whether {@code m}'s connections must go: it lost the leadership, left, or stopped running. */
-  private static boolean lost(ClusterMember m, ClusterTopology current) {
+  /**
+   * Whether {@code m}'s connections must be aborted rather than retired: it was the writable leader
+   * and is not any more, or it left, or it stopped running.
+   */
+  private static boolean lost(ClusterMember m, ClusterTopology previous, ClusterTopology current) {
     boolean lostLeadership =
         m.role() == MemberRole.LEADER
-            && !current.leader().map(l -> l.name().equals(m.name())).orElse(false);
+            && Fitness.whyNotWritable(m, previous).isEmpty()
+            && current
+                .member(m.name())
+                .flatMap(now -> Fitness.whyNotWritable(now, current))
+                .isPresent();
     boolean stopped = current.member(m.name()).map(now -> !now.isRunning()).orElse(true);
     return lostLeadership || stopped;
   }
@@ -83,17 +80,8 @@ final class PoolRerouter implements TopologyListener {
     return t.leader().map(ClusterMember::name).orElse("");
   }
 
-  private String readTarget(ClusterTopology t) {
-    Router.Route route;
-    try {
-      route = router.route(TargetServerType.REPLICA, t);
-    } catch (SQLException e) {
-      return readTarget; // only when the data source is closed: nothing to reroute
-    }
-    if (route.onlyFallback()) {
-      return "fallback:" + route.fallback().map(ClusterMember::name).orElse("");
-    }
-    return String.join(",", route.candidates().stream().map(ClusterMember::name).sorted().toList());
+  private static String or(String member) {
+    return member.isEmpty() ? "none" : member;
   }
 
   private static void evict(HikariDataSource pool, String why) {
@@ -101,6 +89,6 @@ final class PoolRerouter implements TopologyListener {
       return;
     }
     log.info("{} - retiring connections ({})", pool.getPoolName(), why);
-    Objects.requireNonNull(pool.getHikariPoolMXBean()).softEvictConnections();
+    pool.getHikariPoolMXBean().softEvictConnections();
   }
 }

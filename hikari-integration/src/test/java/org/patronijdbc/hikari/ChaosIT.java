@@ -103,7 +103,8 @@ class ChaosIT {
       assertThat(readOutage).isLessThan(READ_OUTAGE_BOUND);
       assertThat(laggingReads).isEmpty();
       assertThat(ds.writePool().getHikariPoolMXBean().getActiveConnections()).isZero();
-      assertThat(ds.readPool().getHikariPoolMXBean().getActiveConnections()).isZero();
+      assertThat(ds.readPools().values())
+          .allMatch(p -> p.getHikariPoolMXBean().getActiveConnections() == 0);
 
       ds.close();
       Thread.sleep(500);
@@ -135,6 +136,25 @@ class ChaosIT {
     cluster.crash(replica);
     Thread.sleep(2000);
     fault("crash of replica " + replica.name(), cluster, healthy);
+
+    Member async =
+        cluster.replicas().stream()
+            .filter(m -> !m.role().equals("sync_standby"))
+            .findFirst()
+            .orElseThrow();
+    cluster.pauseReplication(async);
+    try (Connection c = cluster.connect(cluster.leader());
+        Statement s = c.createStatement()) {
+      // twice maxReplicationLag of WAL that the paused replica does not receive
+      s.execute("CREATE TABLE IF NOT EXISTS chaos_filler (id bigint, pad text)");
+      s.execute(
+          "INSERT INTO chaos_filler SELECT g, repeat('x', 1000) FROM generate_series(1, "
+              + (2 * MAX_LAG / 1000)
+              + ") g");
+    }
+    Thread.sleep(5000);
+    cluster.resumeReplication(async);
+    fault("lag spike on replica " + async.name() + " (2 x maxReplicationLag)", cluster, healthy);
 
     List<Member> members = cluster.members();
     members.forEach(cluster::freezePatroni);

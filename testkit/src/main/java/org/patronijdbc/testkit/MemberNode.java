@@ -175,6 +175,25 @@ final class MemberNode {
     frozen.addAll(pids);
   }
 
+  /**
+   * Sets ({@code value} not null) or removes one Patroni tag in this member's configuration and
+   * makes Patroni reload it (SIGHUP), as an operator would.
+   */
+  synchronized void setTag(String key, Object value) throws IOException {
+    com.fasterxml.jackson.databind.node.ObjectNode root =
+        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(config.toFile());
+    com.fasterxml.jackson.databind.node.ObjectNode tags = root.withObject("/tags");
+    if (value == null) {
+      tags.remove(key);
+    } else {
+      tags.set(key, JSON.valueToTree(value));
+    }
+    JSON.writerWithDefaultPrettyPrinter().writeValue(config.toFile(), root);
+    if (!stopped) {
+      Processes.signal("HUP", List.of(patroni.pid()));
+    }
+  }
+
   /** SIGSTOP of the walreceiver: the member stops receiving WAL, Patroni sees its lag grow. */
   synchronized void pauseReplication() {
     List<Long> receivers =

@@ -251,6 +251,20 @@ public final class PatroniCluster implements AutoCloseable {
     thaw(replica);
   }
 
+  /**
+   * Sets a Patroni tag on {@code member} at run time (its configuration is rewritten and Patroni
+   * reloads it), e.g. {@code setTag(m, "noloadbalance", true)}; a null {@code value} removes the
+   * tag. Patroni publishes the new tags in /cluster on its next loop.
+   */
+  public void setTag(Member member, String key, Object value) {
+    try {
+      node(member).setTag(key, value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    log.info("{} - tag {}={} on {}", scope, key, value, member.name());
+  }
+
   /** Stops the member's Patroni gracefully (it stops PostgreSQL and releases leadership). */
   public void stop(Member member) {
     node(member).stop();

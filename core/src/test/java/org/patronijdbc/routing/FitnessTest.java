@@ -1,0 +1,83 @@
+package org.patronijdbc.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.patronijdbc.topology.ClusterMember;
+import org.patronijdbc.topology.ClusterTopology;
+import org.patronijdbc.topology.MemberRole;
+
+class FitnessTest {
+
+  private static final OptionalLong NO_LIMIT = OptionalLong.empty();
+
+  private static ClusterMember member(
+      String name, MemberRole role, long timeline, Long lag, Map<String, String> tags) {
+    return new ClusterMember(
+        name,
+        role,
+        "streaming",
+        "127.0.0.1",
+        5432,
+        timeline,
+        lag == null ? OptionalLong.empty() : OptionalLong.of(lag),
+        tags,
+        "");
+  }
+
+  private static ClusterTopology topology(ClusterMember... members) {
+    return new ClusterTopology(
+        "demo", List.of(members), Instant.now(), ClusterTopology.Source.PATRONI);
+  }
+
+  private static final ClusterMember LEADER = member("n1", MemberRole.LEADER, 4, null, Map.of());
+
+  @Test
+  void aReplicaOnAnOlderTimelineThanTheLeaderServesNoReadsWhateverItsLag() {
+    ClusterMember stuck = member("n2", MemberRole.REPLICA, 3, 56L, Map.of());
+    ClusterMember current = member("n3", MemberRole.REPLICA, 4, 56L, Map.of());
+    ClusterTopology t = topology(LEADER, stuck, current);
+
+    assertThat(Fitness.whyNotReadable(stuck, t, NO_LIMIT))
+        .hasValueSatisfying(why -> assertThat(why).contains("timeline 3").contains("timeline 4"));
+    assertThat(Fitness.whyNotReadable(current, t, NO_LIMIT)).isEmpty();
+  }
+
+  @Test
+  void lagPastTheLimitUnknownLagAndNoLoadBalanceAreUnfit() {
+    ClusterMember lagging = member("n2", MemberRole.REPLICA, 4, 2048L, Map.of());
+    ClusterMember unknown = member("n3", MemberRole.REPLICA, 4, null, Map.of());
+    ClusterMember tagged = member("n4", MemberRole.REPLICA, 4, 0L, Map.of("noloadbalance", "1"));
+    ClusterTopology t = topology(LEADER, lagging, unknown, tagged);
+
+    assertThat(Fitness.whyNotReadable(lagging, t, OptionalLong.of(1024))).isPresent();
+    assertThat(Fitness.whyNotReadable(lagging, t, OptionalLong.of(2048))).isEmpty();
+    assertThat(Fitness.whyNotReadable(unknown, t, NO_LIMIT)).contains("lag unknown");
+    assertThat(Fitness.whyNotReadable(tagged, t, NO_LIMIT)).contains("tagged noloadbalance");
+  }
+
+  @Test
+  void syncReplicaReadsTakeSynchronousAndQuorumStandbysOnly() {
+    ClusterMember sync = member("n2", MemberRole.SYNC_STANDBY, 4, 0L, Map.of());
+    ClusterMember quorum = member("n3", MemberRole.QUORUM_STANDBY, 4, 0L, Map.of());
+    ClusterMember async = member("n4", MemberRole.REPLICA, 4, 0L, Map.of());
+    ClusterTopology t = topology(LEADER, sync, quorum, async);
+
+    assertThat(Fitness.whyNotReadable(TargetServerType.SYNC_REPLICA, sync, t, NO_LIMIT)).isEmpty();
+    assertThat(Fitness.whyNotReadable(TargetServerType.SYNC_REPLICA, quorum, t, NO_LIMIT))
+        .isEmpty();
+    assertThat(Fitness.whyNotReadable(TargetServerType.SYNC_REPLICA, async, t, NO_LIMIT))
+        .contains("not a synchronous standby");
+  }
+
+  @Test
+  void onlyTheOneRunningLeaderIsWritable() {
+    ClusterMember replica = member("n2", MemberRole.REPLICA, 4, 0L, Map.of());
+    assertThat(Fitness.whyNotWritable(LEADER, topology(LEADER, replica))).isEmpty();
+    assertThat(Fitness.whyNotWritable(replica, topology(LEADER, replica))).contains("replica");
+  }
+}
