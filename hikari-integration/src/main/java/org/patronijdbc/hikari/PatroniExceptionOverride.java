@@ -2,6 +2,7 @@ package org.patronijdbc.hikari;
 
 import com.zaxxer.hikari.SQLExceptionOverride;
 import java.sql.SQLException;
+import java.util.Arrays;
 import org.patronijdbc.PatroniDataSource;
 
 /**
@@ -14,6 +15,17 @@ final class PatroniExceptionOverride implements SQLExceptionOverride {
 
   private static final String READ_ONLY_TRANSACTION = "25006";
 
+  /**
+   * {@code MUST_EVICT} from HikariCP 6 on. HikariCP 5.1 has only Hikari's own decision ({@code
+   * CONTINUE_EVICT}); there a 25006 connection goes when the write pool retires its connections for
+   * the new leader, which the refresh below brings within one poll.
+   */
+  private static final Override EVICT_READ_ONLY =
+      Arrays.stream(Override.values())
+          .filter(o -> o.name().equals("MUST_EVICT"))
+          .findFirst()
+          .orElse(Override.CONTINUE_EVICT);
+
   private final PatroniDataSource router;
 
   PatroniExceptionOverride(PatroniDataSource router) {
@@ -24,7 +36,7 @@ final class PatroniExceptionOverride implements SQLExceptionOverride {
   public Override adjudicate(SQLException e) {
     router.reportFailure(e);
     return READ_ONLY_TRANSACTION.equals(e.getSQLState())
-        ? Override.MUST_EVICT
+        ? EVICT_READ_ONLY
         : Override.CONTINUE_EVICT;
   }
 }

@@ -231,7 +231,11 @@ class ChaosIT {
     }
   }
 
-  /** Reads that started at least 200 ms after the data source saw their member past the limit. */
+  /**
+   * Reads that started while the data source had seen their member past the limit for at least 200
+   * ms: past it 200 ms before the read and still past it at the read's start (a read just after the
+   * data source saw the member catch up is fine).
+   */
   private List<long[]> readsOnLaggingMembers() {
     List<long[]> bad = new ArrayList<>();
     synchronized (lagAt) {
@@ -239,15 +243,19 @@ class ChaosIT {
         if (r[3] == 0) {
           continue;
         }
-        Map.Entry<Long, Map<Integer, Long>> seen = lagAt.floorEntry(r[0] - 200_000_000L);
-        Optional<Long> lag =
-            seen == null ? Optional.empty() : Optional.ofNullable(seen.getValue().get((int) r[2]));
-        if (lag.isPresent() && lag.get() > MAX_LAG) {
+        if (pastLimit(lagAt.floorEntry(r[0] - 200_000_000L), r[2])
+            && pastLimit(lagAt.floorEntry(r[0]), r[2])) {
           bad.add(r);
         }
       }
     }
     return bad;
+  }
+
+  private static boolean pastLimit(Map.Entry<Long, Map<Integer, Long>> seen, long port) {
+    Optional<Long> lag =
+        seen == null ? Optional.empty() : Optional.ofNullable(seen.getValue().get((int) port));
+    return lag.isPresent() && lag.get() > MAX_LAG;
   }
 
   private Duration longestReadOutage() {
