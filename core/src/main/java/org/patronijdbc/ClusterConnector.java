@@ -55,11 +55,21 @@ final class ClusterConnector {
     return config;
   }
 
+  /** How many connections of this connector are open now. */
+  int openConnections() {
+    int count = 0;
+    for (Set<PatroniConnection> toMember : open.values()) {
+      count += toMember.size();
+    }
+    return count;
+  }
+
   /**
    * A connection to a member fit for {@code type}.
    *
    * @param user overrides the configured user when not null
-   * @throws SQLException 08001 when no fit member answers within failoverTimeoutMs
+   * @throws SQLException 08001 when no fit member answers within failoverTimeoutMs; the server's
+   *     own SQLState at once when a login fails for a reason no retry fixes (class 28, 3D000, ...)
    */
   PatroniConnection connect(TargetServerType type, String user, String password)
       throws SQLException {
@@ -93,6 +103,9 @@ final class ClusterConnector {
           try {
             return open(member, route.isFallback(member), props, left);
           } catch (SQLException e) {
+            if (!Errors.isRetryableLoginFailure(e)) {
+              throw Errors.loginRefused(member.name(), e);
+            }
             failures.put(member.name(), e.getMessage());
             log.debug("{} - {} failed: {}", monitor.name(), member.name(), e.toString());
           }

@@ -1,5 +1,7 @@
 package org.patronijdbc.internal;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -60,11 +62,20 @@ public final class HostProbe {
     if (connectTimeout == null || parseOr(connectTimeout, 0) > loginTimeoutSeconds) {
       p.setProperty("connectTimeout", String.valueOf(loginTimeoutSeconds));
     }
-    Connection c = PGJDBC.connect("jdbc:postgresql://" + host + "/" + database, p);
+    String url = pgUrl(host, database);
+    Connection c = PGJDBC.connect(url, p);
     if (c == null) {
-      throw new SQLException("pgjdbc refused jdbc:postgresql://" + host + "/" + database, "08001");
+      throw new SQLException("pgjdbc refused " + url, "08001");
     }
     return c;
+  }
+
+  /**
+   * The pgjdbc URL for {@code database} on {@code host}. pgjdbc decoded the name when it parsed the
+   * patroni URL, so it is encoded again: {@code my%3Fdb} must reach the database {@code my?db}.
+   */
+  static String pgUrl(String host, String database) {
+    return "jdbc:postgresql://" + host + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
   }
 
   /** Whether the server is a hot standby: from the login's in_hot_standby, else by asking. */
