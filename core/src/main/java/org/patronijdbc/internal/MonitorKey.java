@@ -4,11 +4,16 @@ import java.util.List;
 
 /**
  * What makes two configurations the same cluster: the same REST endpoints (in any order) reached
- * the same way.
+ * the same way. It never holds a password: {@code security} has none, {@code passwordDigest} tells
+ * different REST passwords apart.
  */
-record MonitorKey(List<String> endpoints, RestSecurity security) {
+record MonitorKey(List<String> endpoints, RestSecurity security, String passwordDigest) {
 
   static MonitorKey of(PatroniConfig config) {
-    return new MonitorKey(config.endpoints().stream().sorted().toList(), config.security());
+    RestSecurity s = config.security();
+    return new MonitorKey(
+        config.endpoints().stream().sorted().toList(),
+        new RestSecurity(s.rootCert(), s.clientCert(), s.clientKey(), s.user(), null),
+        s.password() == null ? null : Secrets.digest(s.password()));
   }
 }

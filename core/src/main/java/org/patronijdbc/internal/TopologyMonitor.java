@@ -66,12 +66,17 @@ public final class TopologyMonitor {
   private String scope = "";
   private long scopeTriedAt = System.nanoTime() - SCOPE_RETRY.toNanos() - 1;
 
-  TopologyMonitor(MonitorKey key, long refreshMs, Duration restTimeout, boolean discoverMembers) {
+  TopologyMonitor(
+      MonitorKey key,
+      RestSecurity security,
+      long refreshMs,
+      Duration restTimeout,
+      boolean discoverMembers) {
     this.key = key;
     this.endpoints = key.endpoints();
     this.refreshMs = refreshMs;
     this.discoverMembers = discoverMembers;
-    this.rest = new PatroniRestClient(key.security(), restTimeout);
+    this.rest = new PatroniRestClient(security, restTimeout, key.endpoints());
     this.name = key.endpoints().get(0);
     String threadName = "patroni-jdbc-monitor-" + name.replaceFirst("^https?://", "");
     this.thread =
@@ -79,6 +84,9 @@ public final class TopologyMonitor {
             r -> {
               Thread t = new Thread(r, threadName);
               t.setDaemon(true);
+              // not the loader of whichever application connected first: it would outlive a
+              // redeploy
+              t.setContextClassLoader(TopologyMonitor.class.getClassLoader());
               return t;
             });
   }
@@ -200,6 +208,16 @@ public final class TopologyMonitor {
     log.debug("{} - topology monitor stopped", name);
   }
 
+  /** Whether the last user released this monitor. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Waits up to {@code timeoutMs} for the thread of a closed monitor to end. */
+  public boolean awaitStopped(long timeoutMs) throws InterruptedException {
+    return thread.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
   /** Runs on the monitor thread only. */
   private void pollAndReschedule() {
     if (closed) {
@@ -241,7 +259,8 @@ public final class TopologyMonitor {
         silentUntil.remove(endpoint);
         cursor = (all.indexOf(endpoint) + 1) % all.size();
         break;
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
+        // whatever one endpoint does wrong (a bad URL, a body no reader expected) skips only it
         silentUntil.put(endpoint, System.nanoTime() + SKIP_SILENT_ENDPOINT.toNanos());
         failures.add(endpoint + ": " + e.getMessage());
         log.debug("{} - {} did not answer: {}", name, endpoint, e.toString());
