@@ -2,6 +2,7 @@ package org.patronijdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
 import java.util.Optional;
 import java.util.Properties;
 import javax.sql.DataSource;
@@ -34,7 +35,7 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
   private final Properties properties = new Properties();
   private String url;
   private volatile ClusterConnector connector;
-  private boolean closed;
+  private volatile boolean closed;
 
   /** An unconfigured data source; call {@link #setUrl} before use. */
   public PatroniDataSource() {}
@@ -109,18 +110,18 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
    * A connection to a member fit for the configured {@code targetServerType}.
    *
    * @throws SQLException 22023 for bad configuration; 08001 when no fit member answers within
-   *     {@code failoverTimeoutMs}
+   *     {@code failoverTimeoutMs}; 08003 at once after {@link #close()}
    */
   @Override
   public Connection getConnection() throws SQLException {
-    ClusterConnector c = connector();
+    ClusterConnector c = openConnector();
     return c.connect(c.config().targetServerType(), null, null);
   }
 
   /** As {@link #getConnection()}, as another user. */
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    ClusterConnector c = connector();
+    ClusterConnector c = openConnector();
     return c.connect(c.config().targetServerType(), username, password);
   }
 
@@ -189,7 +190,17 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
   }
 
   Connection connect(TargetServerType type, String user, String password) throws SQLException {
-    return connector().connect(type, user, password);
+    return openConnector().connect(type, user, password);
+  }
+
+  /**
+   * The connector, for a new connection: none after {@link #close()}, not even to a known member.
+   */
+  private ClusterConnector openConnector() throws SQLException {
+    if (closed) {
+      throw closedError();
+    }
+    return connector();
   }
 
   private ClusterConnector connector() throws SQLException {
@@ -199,7 +210,7 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
     }
     synchronized (this) {
       if (closed) {
-        throw new SQLException("this PatroniDataSource is closed", "08003");
+        throw closedError();
       }
       if (connector == null) {
         if (url == null) {
@@ -212,6 +223,11 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
       }
       return connector;
     }
+  }
+
+  private static SQLException closedError() {
+    return new SQLNonTransientConnectionException(
+        "this PatroniDataSource is closed", Errors.CONNECTION_DOES_NOT_EXIST);
   }
 
   private void checkNotStarted() {
