@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.patronijdbc.internal.Errors;
 import org.patronijdbc.internal.HostProbe;
@@ -33,7 +34,8 @@ final class ClusterConnector {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterConnector.class);
   private static final int DEFAULT_LOGIN_TIMEOUT_S = 5;
-  private static final long RETRY_WAIT_MS = 250;
+  private static final long FIRST_RETRY_WAIT_MS = 50;
+  private static final long MAX_RETRY_WAIT_MS = 1000;
 
   private final PatroniConfig config;
   private final TopologyMonitor monitor;
@@ -84,6 +86,7 @@ final class ClusterConnector {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.failoverTimeoutMs());
     Map<String, String> failures = new LinkedHashMap<>();
     Router.Route route = null;
+    long retryWaitMs = FIRST_RETRY_WAIT_MS;
     while (true) {
       long seen = monitor.pollCount();
       Optional<ClusterTopology> topology = topology(props, deadline, !failures.isEmpty());
@@ -100,12 +103,19 @@ final class ClusterConnector {
           if (left <= 0) {
             break;
           }
+          if (!monitor.logins().mayTry(member.name())) {
+            failures.putIfAbsent(member.name(), "a login to it failed just before; not tried");
+            continue;
+          }
           try {
-            return open(member, route.isFallback(member), props, left);
+            PatroniConnection connection = open(member, route.isFallback(member), props, left);
+            monitor.logins().succeeded(member.name());
+            return connection;
           } catch (SQLException e) {
             if (!Errors.isRetryableLoginFailure(e)) {
               throw Errors.loginRefused(member.name(), e);
             }
+            monitor.logins().failed(member.name());
             failures.put(member.name(), e.getMessage());
             log.debug("{} - {} failed: {}", monitor.name(), member.name(), e.toString());
           }
@@ -117,7 +127,11 @@ final class ClusterConnector {
         throw Errors.noFitMember(explain(type, topology, route, failures), null);
       }
       try {
-        monitor.awaitPollAfter(seen, Math.min(left, RETRY_WAIT_MS));
+        // a newer topology ends the wait at once; else back off, with jitter so that waiting
+        // threads do not retry in step
+        long jittered = retryWaitMs / 2 + ThreadLocalRandom.current().nextLong(retryWaitMs / 2 + 1);
+        monitor.awaitPollAfter(seen, Math.min(left, jittered));
+        retryWaitMs = Math.min(MAX_RETRY_WAIT_MS, retryWaitMs * 2);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw Errors.noFitMember("interrupted while waiting for a fit member", e);

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +51,8 @@ public final class TopologyMonitor {
   private final ConcurrentHashMap<String, Long> silentUntil = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> unreachableUntil = new ConcurrentHashMap<>();
   private final AtomicBoolean immediatePending = new AtomicBoolean();
+  private final LoginThrottle logins = new LoginThrottle();
+  private volatile long lastPollStartNanos = System.nanoTime() - FAST_POLL_MS * 1_000_000;
   private final Object pollLock = new Object();
   private volatile List<String> endpoints;
   private volatile long refreshMs;
@@ -113,17 +116,36 @@ public final class TopologyMonitor {
     }
   }
 
-  /** Polls now and then fast until a stable leader is seen (a connection suggested a change). */
+  /**
+   * Polls soon and then fast until a stable leader is seen (a connection suggested a change).
+   * However many threads ask, polls start at least {@value #FAST_POLL_MS} ms apart: at most about
+   * ten {@code GET /cluster} per second per cluster per JVM.
+   */
   public void requestRefresh() {
     fastUntilNanos = System.nanoTime() + FAST_MODE_LIMIT.toNanos();
     if (!closed && immediatePending.compareAndSet(false, true)) {
-      thread.execute(
+      Runnable poll =
           () -> {
             immediatePending.set(false);
             stableLeaderPolls = 0; // on the monitor thread, like every other use of it
             pollAndReschedule();
-          });
+          };
+      long sinceLast = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastPollStartNanos);
+      try {
+        if (sinceLast >= FAST_POLL_MS) {
+          thread.execute(poll);
+        } else {
+          thread.schedule(poll, FAST_POLL_MS - sinceLast, TimeUnit.MILLISECONDS);
+        }
+      } catch (RejectedExecutionException e) {
+        immediatePending.set(false); // closed meanwhile
+      }
     }
+  }
+
+  /** Limits a JVM's logins to members that just failed one. */
+  public LoginThrottle logins() {
+    return logins;
   }
 
   /** How many polls have completed; pass it to {@link #awaitPollAfter}. */
@@ -226,6 +248,7 @@ public final class TopologyMonitor {
     if (next != null) {
       next.cancel(false);
     }
+    lastPollStartNanos = System.nanoTime();
     try {
       poll();
     } catch (RuntimeException e) {
