@@ -153,8 +153,8 @@ final class ClusterConnector {
    * Patroni's topology, or, while no REST API answers and either none was ever read or the cached
    * one failed us, what probing the URL's hosts shows.
    */
-  private Optional<ClusterTopology> topology(
-      Properties props, long deadline, boolean cachedFailed) {
+  private Optional<ClusterTopology> topology(Properties props, long deadline, boolean cachedFailed)
+      throws SQLException {
     Optional<ClusterTopology> fromPatroni = monitor.current();
     if (!monitor.restUnreachable() || (fromPatroni.isPresent() && !cachedFailed)) {
       return fromPatroni;

@@ -31,9 +31,15 @@ public final class HostProbe {
 
   private HostProbe() {}
 
-  /** Probes every host, each bounded by {@code loginTimeoutSeconds}. */
+  /**
+   * Probes every host, each bounded by {@code loginTimeoutSeconds}.
+   *
+   * @throws SQLException the server's own answer, at once, when a login fails for a reason no retry
+   *     fixes (a wrong password, a missing database): every host would answer alike
+   */
   public static ClusterTopology probe(
-      List<String> hosts, String database, Properties props, int loginTimeoutSeconds) {
+      List<String> hosts, String database, Properties props, int loginTimeoutSeconds)
+      throws SQLException {
     List<ClusterMember> members = new ArrayList<>();
     for (String host : hosts) {
       String hostName = host.substring(0, host.lastIndexOf(':'));
@@ -44,6 +50,9 @@ public final class HostProbe {
         role = isStandby(c, loginTimeoutSeconds) ? MemberRole.REPLICA : MemberRole.LEADER;
         state = "running";
       } catch (SQLException e) {
+        if (!Errors.isRetryableLoginFailure(e)) {
+          throw Errors.loginRefused(host, e);
+        }
         log.debug("probe of {} failed: {}", host, e.toString());
       }
       members.add(
