@@ -27,6 +27,7 @@ class LifecycleTest {
 
   @BeforeEach
   void start() throws Exception {
+    PatroniDriver.releaseAll(); // no idle sweeper left from another test, with another period
     server.setDispatcher(
         new Dispatcher() {
           @Override
