@@ -108,9 +108,7 @@ final class ClusterConnector {
             continue;
           }
           try {
-            PatroniConnection connection = open(member, route.isFallback(member), props, left);
-            monitor.logins().succeeded(member.name());
-            return connection;
+            return open(member, route.isFallback(member), props, left);
           } catch (SQLException e) {
             if (!Errors.isRetryableLoginFailure(e)) {
               throw Errors.loginRefused(member.name(), e);

@@ -28,7 +28,8 @@ import org.patronijdbc.topology.ClusterTopology;
  * }</pre>
  *
  * <p>Configure it, then use it: the configuration is sealed by the first connection. {@link
- * #close()} gives back its share of the cluster's topology monitor.
+ * #close()} gives back its share of the cluster's topology monitor; after it, every call that needs
+ * the cluster throws 08003 at once.
  */
 public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
 
@@ -114,14 +115,14 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
    */
   @Override
   public Connection getConnection() throws SQLException {
-    ClusterConnector c = openConnector();
+    ClusterConnector c = connector();
     return c.connect(c.config().targetServerType(), null, null);
   }
 
   /** As {@link #getConnection()}, as another user. */
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    ClusterConnector c = openConnector();
+    ClusterConnector c = connector();
     return c.connect(c.config().targetServerType(), username, password);
   }
 
@@ -190,20 +191,14 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
   }
 
   Connection connect(TargetServerType type, String user, String password) throws SQLException {
-    return openConnector().connect(type, user, password);
+    return connector().connect(type, user, password);
   }
 
-  /**
-   * The connector, for a new connection: none after {@link #close()}, not even to a known member.
-   */
-  private ClusterConnector openConnector() throws SQLException {
+  /** The connector; none after {@link #close()}: a closed data source sends nothing. */
+  private ClusterConnector connector() throws SQLException {
     if (closed) {
       throw closedError();
     }
-    return connector();
-  }
-
-  private ClusterConnector connector() throws SQLException {
     ClusterConnector c = connector;
     if (c != null) {
       return c;

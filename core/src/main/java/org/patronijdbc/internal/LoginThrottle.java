@@ -35,7 +35,10 @@ public final class LoginThrottle {
         m -> new AtomicLong(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS)));
   }
 
-  /** A login to {@code member} succeeded: nobody waits for it any longer. */
+  /**
+   * A login to {@code member} succeeded (the monitor hears of every connection opened): nobody
+   * waits for it any longer.
+   */
   public void succeeded(String member) {
     if (!nextProbeNanos.isEmpty()) {
       nextProbeNanos.remove(member);

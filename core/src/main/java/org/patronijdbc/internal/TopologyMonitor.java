@@ -186,6 +186,7 @@ public final class TopologyMonitor {
   }
 
   public void connectionOpened(String member) {
+    logins.succeeded(member);
     openConnections.computeIfAbsent(member, m -> new AtomicInteger()).incrementAndGet();
   }
 
@@ -283,7 +284,6 @@ public final class TopologyMonitor {
         cursor = (all.indexOf(endpoint) + 1) % all.size();
         break;
       } catch (IOException | RuntimeException e) {
-        // whatever one endpoint does wrong (a bad URL, a body no reader expected) skips only it
         silentUntil.put(endpoint, System.nanoTime() + SKIP_SILENT_ENDPOINT.toNanos());
         failures.add(endpoint + ": " + e.getMessage());
         log.debug("{} - {} did not answer: {}", name, endpoint, e.toString());
