@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.patronijdbc.internal.MonitorRegistry;
 import org.patronijdbc.internal.PatroniConfig;
+import org.patronijdbc.internal.Secrets;
 import org.patronijdbc.internal.TopologyMonitor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +33,13 @@ final class DriverConnectors {
   private final Map<Object, Entry> entries = new HashMap<>(); // guarded by this
   private ScheduledExecutorService sweeper; // guarded by this
 
-  /** Opens a connection for {@code config}, starting its connector and monitor if needed. */
-  Connection connect(PatroniConfig config) throws SQLException {
-    Entry entry = enter(config);
+  /**
+   * Opens a connection for {@code config}, starting its connector and monitor if needed.
+   *
+   * @param key the configuration's key, without passwords ({@link Secrets#keyWithoutSecrets})
+   */
+  Connection connect(Object key, PatroniConfig config) throws SQLException {
+    Entry entry = enter(key, config);
     try {
       return entry.connector.connect(config.targetServerType(), null, null);
     } finally {
@@ -72,8 +77,7 @@ final class DriverConnectors {
     return entries.size();
   }
 
-  private synchronized Entry enter(PatroniConfig config) {
-    Object key = config.keyWithoutSecrets();
+  private synchronized Entry enter(Object key, PatroniConfig config) {
     Entry entry = entries.get(key);
     if (entry == null) {
       entry = new Entry(new ClusterConnector(config, MonitorRegistry.acquire(config)));

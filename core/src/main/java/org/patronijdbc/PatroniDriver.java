@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Properties;
 import java.util.logging.Logger;
 import org.patronijdbc.internal.PatroniConfig;
+import org.patronijdbc.internal.Secrets;
 
 /**
  * The {@code java.sql.Driver} for {@code jdbc:patroni:postgresql://...} URLs; registered through
@@ -47,7 +48,8 @@ public final class PatroniDriver implements Driver {
     if (!acceptsURL(url)) {
       return null;
     }
-    return connectors.connect(PatroniConfig.parse(url, info));
+    PatroniConfig config = PatroniConfig.parse(url, info);
+    return connectors.connect(Secrets.keyWithoutSecrets(url, info), config);
   }
 
   /**

@@ -278,43 +278,6 @@ public record PatroniConfig(
         readOnlyPassword);
   }
 
-  /**
-   * A key for this configuration that holds no password: every password replaced by one keyed
-   * digest of them all, so rotated passwords still give a new key.
-   */
-  public Object keyWithoutSecrets() {
-    Properties pg = new Properties();
-    List<String> secrets = new ArrayList<>();
-    for (String key : pgProperties.stringPropertyNames().stream().sorted().toList()) {
-      if (key.toLowerCase(Locale.ROOT).contains("password")) {
-        secrets.add(key + "=" + pgProperties.getProperty(key));
-      } else {
-        pg.setProperty(key, pgProperties.getProperty(key));
-      }
-    }
-    secrets.add(readOnlyPassword);
-    secrets.add(security.password());
-    RestSecurity s = security;
-    PatroniConfig withoutSecrets =
-        new PatroniConfig(
-            hosts,
-            database,
-            pg,
-            targetServerType,
-            endpoints,
-            new RestSecurity(s.rootCert(), s.clientCert(), s.clientKey(), s.user(), null),
-            topologyRefreshMs,
-            patroniTimeoutMs,
-            failoverTimeoutMs,
-            maxReplicationLagBytes,
-            readFallbackToPrimary,
-            replicaSelection,
-            discoverMembers,
-            readOnlyUser,
-            null);
-    return List.of(withoutSecrets, Secrets.digest(secrets.toArray(String[]::new)));
-  }
-
   /** The URL with every password parameter and user-info password masked, fit for messages. */
   public static String redact(String url) {
     return Errors.mask(url);

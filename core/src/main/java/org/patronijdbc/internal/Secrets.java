@@ -3,7 +3,14 @@ package org.patronijdbc.internal;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -12,11 +19,32 @@ import javax.crypto.spec.SecretKeySpec;
  * keyed digest whose key is random per JVM, so the digest in a heap dump proves nothing about the
  * password.
  */
-final class Secrets {
+public final class Secrets {
 
   private static final byte[] KEY = new SecureRandom().generateSeed(32);
 
   private Secrets() {}
+
+  /**
+   * A map key for a driver URL and its properties that holds no password: the URL with passwords
+   * masked, the properties without any whose name contains "password", and a digest of the whole,
+   * so that another password still gives another key.
+   */
+  public static Object keyWithoutSecrets(String url, Properties info) {
+    Map<String, String> visible = new TreeMap<>();
+    List<String> all = new ArrayList<>();
+    all.add(url);
+    if (info != null) {
+      for (String name : new TreeSet<>(info.stringPropertyNames())) {
+        String value = info.getProperty(name);
+        all.add(name + "=" + value);
+        if (!name.toLowerCase(Locale.ROOT).contains("password")) {
+          visible.put(name, value);
+        }
+      }
+    }
+    return List.of(Errors.mask(url), visible, digest(all.toArray(String[]::new)));
+  }
 
   /** A digest of {@code secrets} in order; nulls count as absent. */
   static String digest(String... secrets) {

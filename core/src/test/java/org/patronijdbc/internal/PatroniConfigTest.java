@@ -227,22 +227,21 @@ class PatroniConfigTest {
   void keysForSharingHoldNoPassword() throws Exception {
     Properties info = new Properties();
     info.setProperty("password", "s3cret-one");
+    info.setProperty("sslPassword", "s3cret-two");
     String url =
-        "jdbc:patroni:postgresql://h/db?readOnlyUser=r&readOnlyPassword=s3cret-two"
-            + "&patroniUser=u&patroniPassword=s3cret-three&patroniUrls=https://h:8008";
+        "jdbc:patroni:postgresql://h/db?readOnlyUser=r&readOnlyPassword=s3cret-three"
+            + "&patroniUser=u&patroniPassword=s3cret-four&patroniUrls=https://h:8008";
     PatroniConfig config = PatroniConfig.parse(url, info);
     Properties rotated = new Properties();
-    rotated.setProperty("password", "s3cret-four");
+    rotated.setProperty("password", "s3cret-five");
 
-    PatroniConfig keyed = (PatroniConfig) ((List<?>) config.keyWithoutSecrets()).get(0);
-    assertThat(keyed.pgProperties().toString()).doesNotContain("s3cret");
-    assertThat(keyed.readOnlyPassword()).isNull();
-    assertThat(keyed.security().password()).isNull();
+    assertThat(Secrets.keyWithoutSecrets(url, info).toString()).doesNotContain("s3cret");
     assertThat(MonitorKey.of(config).toString()).doesNotContain("s3cret");
-    assertThat(config.keyWithoutSecrets())
-        .isEqualTo(PatroniConfig.parse(url, info).keyWithoutSecrets());
-    assertThat(config.keyWithoutSecrets())
-        .isNotEqualTo(PatroniConfig.parse(url, rotated).keyWithoutSecrets());
+    assertThat(Secrets.keyWithoutSecrets(url, info))
+        .isEqualTo(Secrets.keyWithoutSecrets(url, (Properties) info.clone()));
+    assertThat(Secrets.keyWithoutSecrets(url, info))
+        .isNotEqualTo(Secrets.keyWithoutSecrets(url, rotated))
+        .isNotEqualTo(Secrets.keyWithoutSecrets(url.replace("three", "six"), info));
     assertThat(MonitorKey.of(config)).isEqualTo(MonitorKey.of(PatroniConfig.parse(url, rotated)));
   }
 }
