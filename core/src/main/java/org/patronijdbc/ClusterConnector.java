@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.patronijdbc.internal.Errors;
@@ -35,7 +36,8 @@ final class ClusterConnector {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterConnector.class);
   private static final int DEFAULT_LOGIN_TIMEOUT_S = 5;
-  private static final long RETRY_WAIT_MS = 250;
+  private static final long FIRST_RETRY_WAIT_MS = 50;
+  private static final long MAX_RETRY_WAIT_MS = 1000;
 
   private final PatroniConfig config;
   private final TopologyMonitor monitor;
@@ -59,11 +61,21 @@ final class ClusterConnector {
     return config;
   }
 
+  /** How many connections of this connector are open now. */
+  int openConnections() {
+    int count = 0;
+    for (Set<PatroniConnection> toMember : open.values()) {
+      count += toMember.size();
+    }
+    return count;
+  }
+
   /**
    * A connection to a member fit for {@code type}.
    *
    * @param user overrides the configured user when not null
-   * @throws SQLException 08001 when no fit member answers within failoverTimeoutMs
+   * @throws SQLException 08001 when no fit member answers within failoverTimeoutMs; the server's
+   *     own SQLState at once when a login fails for a reason no retry fixes (class 28, 3D000, ...)
    */
   PatroniConnection connect(TargetServerType type, String user, String password)
       throws SQLException {
@@ -88,6 +100,7 @@ final class ClusterConnector {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.failoverTimeoutMs());
     Map<String, String> failures = new LinkedHashMap<>();
     Router.Route route = null;
+    long retryWaitMs = FIRST_RETRY_WAIT_MS;
     while (true) {
       long seen = monitor.pollCount();
       Optional<ClusterTopology> topology = topology(props, deadline, !failures.isEmpty());
@@ -113,15 +126,26 @@ final class ClusterConnector {
           if (left <= 0) {
             break;
           }
+          if (!monitor.logins().mayTry(member.name())) {
+            failures.putIfAbsent(member.name(), "a login to it failed just before; not tried");
+            continue;
+          }
           try {
             return open(member, type, route.isFallback(member), props, left);
           } catch (SQLException e) {
+            if (!Errors.isRetryableLoginFailure(e)) {
+              throw Errors.loginRefused(member.name(), e);
+            }
+            monitor.logins().failed(member.name());
             failures.put(member.name(), e.getMessage());
             log.debug("{} - {} failed: {}", monitor.name(), member.name(), e.toString());
             if (onlyMember != null) {
               throw e;
             }
           }
+        }
+        if (onlyMember != null) {
+          throw Errors.noFitMember(explain(type, topology, route, failures), null);
         }
         monitor.requestRefresh();
       }
@@ -130,7 +154,11 @@ final class ClusterConnector {
         throw Errors.noFitMember(explain(type, topology, route, failures), null);
       }
       try {
-        monitor.awaitPollAfter(seen, Math.min(left, RETRY_WAIT_MS));
+        // a newer topology ends the wait at once; else back off, with jitter so that waiting
+        // threads do not retry in step
+        long jittered = retryWaitMs / 2 + ThreadLocalRandom.current().nextLong(retryWaitMs / 2 + 1);
+        monitor.awaitPollAfter(seen, Math.min(left, jittered));
+        retryWaitMs = Math.min(MAX_RETRY_WAIT_MS, retryWaitMs * 2);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw Errors.noFitMember("interrupted while waiting for a fit member", e);
@@ -156,8 +184,8 @@ final class ClusterConnector {
    * Patroni's topology, or, while no REST API answers and either none was ever read or the cached
    * one failed us, what probing the URL's hosts shows.
    */
-  private Optional<ClusterTopology> topology(
-      Properties props, long deadline, boolean cachedFailed) {
+  private Optional<ClusterTopology> topology(Properties props, long deadline, boolean cachedFailed)
+      throws SQLException {
     Optional<ClusterTopology> fromPatroni = monitor.current();
     if (!monitor.restUnreachable() || (fromPatroni.isPresent() && !cachedFailed)) {
       return fromPatroni;
@@ -192,7 +220,9 @@ final class ClusterConnector {
               () -> HostProbe.open(member.address(), config.database(), props, login),
               login);
     } catch (SQLException e) {
-      monitor.markUnreachable(member.name());
+      if (Errors.isRetryableLoginFailure(e)) {
+        monitor.markUnreachable(member.name()); // a refused login says nothing about reachability
+      }
       if (Errors.suggestsRoleChange(e.getSQLState())) {
         monitor.requestRefresh();
       }

@@ -20,6 +20,7 @@ import java.util.Properties;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.patronijdbc.internal.Errors;
 
 /**
  * A pgjdbc connection to one cluster member, with the member's name. The only layer patroni-jdbc
@@ -126,23 +127,15 @@ public final class PatroniConnection implements Connection {
 
   /**
    * Commits; when the connection is lost during the COMMIT, the transaction may or may not have
-   * been applied, so the error says so with SQLState 08007 instead of pgjdbc's 08006.
+   * been applied, so the error says so with SQLState 08007 instead of pgjdbc's 08006. A connection
+   * that was already closed (08003) never sent the COMMIT: that stays 08003.
    */
   @Override
   public void commit() throws SQLException {
     try {
       delegate.commit();
     } catch (SQLException e) {
-      if ("08006".equals(e.getSQLState()) || "08003".equals(e.getSQLState())) {
-        throw new SQLException(
-            "The connection to "
-                + member
-                + " was lost during COMMIT: the transaction may or may not have been committed;"
-                + " check before retrying it",
-            "08007",
-            e);
-      }
-      throw e;
+      throw Errors.duringCommit(member, e);
     }
   }
 

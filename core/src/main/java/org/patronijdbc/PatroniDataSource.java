@@ -2,6 +2,7 @@ package org.patronijdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
 import java.util.Optional;
 import java.util.Properties;
 import javax.sql.DataSource;
@@ -27,14 +28,15 @@ import org.patronijdbc.topology.ClusterTopology;
  * }</pre>
  *
  * <p>Configure it, then use it: the configuration is sealed by the first connection. {@link
- * #close()} gives back its share of the cluster's topology monitor.
+ * #close()} gives back its share of the cluster's topology monitor; after it, every call that needs
+ * the cluster throws 08003 at once.
  */
 public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
 
   private final Properties properties = new Properties();
   private String url;
   private volatile ClusterConnector connector;
-  private boolean closed;
+  private volatile boolean closed;
 
   /** An unconfigured data source; call {@link #setUrl} before use. */
   public PatroniDataSource() {}
@@ -109,7 +111,7 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
    * A connection to a member fit for the configured {@code targetServerType}.
    *
    * @throws SQLException 22023 for bad configuration; 08001 when no fit member answers within
-   *     {@code failoverTimeoutMs}
+   *     {@code failoverTimeoutMs}; 08003 at once after {@link #close()}
    */
   @Override
   public Connection getConnection() throws SQLException {
@@ -203,14 +205,18 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
     return connector().connect(type, user, password, member);
   }
 
+  /** The connector; none after {@link #close()}: a closed data source sends nothing. */
   private ClusterConnector connector() throws SQLException {
+    if (closed) {
+      throw closedError();
+    }
     ClusterConnector c = connector;
     if (c != null) {
       return c;
     }
     synchronized (this) {
       if (closed) {
-        throw new SQLException("this PatroniDataSource is closed", "08003");
+        throw closedError();
       }
       if (connector == null) {
         if (url == null) {
@@ -223,6 +229,11 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
       }
       return connector;
     }
+  }
+
+  private static SQLException closedError() {
+    return new SQLNonTransientConnectionException(
+        "this PatroniDataSource is closed", Errors.CONNECTION_DOES_NOT_EXIST);
   }
 
   private void checkNotStarted() {

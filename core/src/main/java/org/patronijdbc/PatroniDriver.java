@@ -7,24 +7,23 @@ import java.sql.DriverPropertyInfo;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
-import org.patronijdbc.internal.MonitorRegistry;
 import org.patronijdbc.internal.PatroniConfig;
+import org.patronijdbc.internal.Secrets;
 
 /**
  * The {@code java.sql.Driver} for {@code jdbc:patroni:postgresql://...} URLs; registered through
  * {@code META-INF/services/java.sql.Driver}. Everything after {@code jdbc:patroni:} is a pgjdbc
  * URL; {@link PatroniProperty} lists the properties patroni-jdbc reads, the rest go to pgjdbc.
  *
- * <p>Connections opened through {@link DriverManager} share one topology monitor per cluster, kept
- * for the life of the JVM (a daemon thread). Use {@link PatroniDataSource} to stop it.
+ * <p>Connections opened through {@link DriverManager} share one topology monitor per cluster (a
+ * daemon thread). It stops once no connection of its configuration has been open for a minute and
+ * starts again on the next connect; {@link #releaseAll()} stops them all at once.
  */
 public final class PatroniDriver implements Driver {
 
-  private static final Map<PatroniConfig, ClusterConnector> connectors = new ConcurrentHashMap<>();
+  private static final DriverConnectors connectors = new DriverConnectors();
 
   static {
     try {
@@ -50,10 +49,24 @@ public final class PatroniDriver implements Driver {
       return null;
     }
     PatroniConfig config = PatroniConfig.parse(url, info);
-    ClusterConnector connector =
-        connectors.computeIfAbsent(
-            config, c -> new ClusterConnector(c, MonitorRegistry.acquire(c)));
-    return connector.connect(config.targetServerType(), null, null);
+    return connectors.connect(Secrets.keyWithoutSecrets(url, info), config);
+  }
+
+  /**
+   * Stops every topology monitor that {@link DriverManager} connections started, for containers
+   * that redeploy an application without restarting the JVM. Connections still open keep working;
+   * the next connect starts a monitor again. Monitors shared with an open {@link PatroniDataSource}
+   * keep running until it is closed.
+   *
+   * @return how many driver configurations were released
+   */
+  public static int releaseAll() {
+    return connectors.releaseAll();
+  }
+
+  /** How many driver configurations hold a monitor now (for tests). */
+  static int activeConfigurations() {
+    return connectors.size();
   }
 
   /** True for {@code jdbc:patroni:} URLs only. */

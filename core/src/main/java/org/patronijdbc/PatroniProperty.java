@@ -42,7 +42,11 @@ public enum PatroniProperty {
       "patroniSslCert",
       null,
       "PEM client certificate for a REST API with verify_client: required (with patroniSslKey)."),
-  PATRONI_SSL_KEY("patroniSslKey", null, "PEM (PKCS#8) private key of patroniSslCert."),
+  PATRONI_SSL_KEY(
+      "patroniSslKey",
+      null,
+      "Unencrypted PEM private key of patroniSslCert: PKCS#8, PKCS#1 (RSA) or SEC1 (EC), Bag"
+          + " Attributes lines allowed."),
   PATRONI_SSL_ROOT_CERT(
       "patroniSslRootCert", null, "PEM CA certificate(s) that sign the REST API's certificate."),
   PATRONI_TIMEOUT_MS(
@@ -52,7 +56,11 @@ public enum PatroniProperty {
       null,
       "Explicit REST API endpoints (http(s)://host:port,...) instead of each URL host on"
           + " patroniPort."),
-  PATRONI_USER("patroniUser", null, "User for Basic authentication to the REST API."),
+  PATRONI_USER(
+      "patroniUser",
+      null,
+      "User for Basic authentication to the REST API: sent only over https, only to configured"
+          + " endpoints."),
   READ_FALLBACK_TO_PRIMARY(
       "readFallbackToPrimary",
       "true",

@@ -49,7 +49,7 @@ class CredentialsNeverLeakTest {
       System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
       String url =
           "jdbc:patroni:postgresql://127.0.0.1:1/db?user=app&password=url-s3cret"
-              + "&patroniUser=patroni&patroniPassword=rest-s3cret&readOnlyUser=reader"
+              + "&readOnlyUser=reader"
               + "&readOnlyPassword=reader-s3cret&failoverTimeoutMs=1200&patroniUrls=http://127.0.0.1:"
               + server.getPort();
 
@@ -63,8 +63,6 @@ class CredentialsNeverLeakTest {
       Properties props = new Properties();
       props.setProperty("user", "app");
       props.setProperty("password", "props-s3cret");
-      props.setProperty("patroniPassword", "rest-s3cret");
-      props.setProperty("patroniUser", "patroni");
       String driverUrl =
           "jdbc:patroni:postgresql://127.0.0.1:1/db?failoverTimeoutMs=1200&patroniUrls=http://127.0.0.1:"
               + server.getPort();
@@ -83,6 +81,35 @@ class CredentialsNeverLeakTest {
       texts.add(
           messages(
               catchThrowable(() -> PatroniConfig.parse(driverUrl + "&patroniPassword=", props))));
+      // Basic credentials over http are refused at configuration time, without echoing them
+      texts.add(
+          messages(
+              catchThrowable(
+                  () ->
+                      DriverManager.getConnection(
+                          driverUrl + "&patroniUser=patroni&patroniPassword=rest-s3cret", props))));
+      texts.add(
+          messages(
+              catchThrowable(
+                  () ->
+                      PatroniConfig.parse(
+                          "jdbc:patroni:postgresql://app:url-s3cret@127.0.0.1/db", props))));
+      texts.add(
+          messages(
+              catchThrowable(
+                  () ->
+                      PatroniConfig.parse(
+                          "jdbc:patroni:postgresql://127.0.0.1/db?patroniUrls="
+                              + "http://admin:rest-s3cret@127.0.0.1:8008",
+                          props))));
+      texts.add(
+          messages(
+              catchThrowable(
+                  () ->
+                      PatroniConfig.parse(
+                          "jdbc:patroni:postgresql://127.0.0.1/db?sslPassword=props-s3cret"
+                              + "&targetServerType=nope",
+                          props))));
     } finally {
       System.setErr(originalErr);
     }

@@ -1,5 +1,7 @@
 package org.patronijdbc.internal;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -29,9 +31,15 @@ public final class HostProbe {
 
   private HostProbe() {}
 
-  /** Probes every host, each bounded by {@code loginTimeoutSeconds}. */
+  /**
+   * Probes every host, each bounded by {@code loginTimeoutSeconds}.
+   *
+   * @throws SQLException the server's own answer, at once, when a login fails for a reason no retry
+   *     fixes (a wrong password, a missing database): every host would answer alike
+   */
   public static ClusterTopology probe(
-      List<String> hosts, String database, Properties props, int loginTimeoutSeconds) {
+      List<String> hosts, String database, Properties props, int loginTimeoutSeconds)
+      throws SQLException {
     List<ClusterMember> members = new ArrayList<>();
     for (String host : hosts) {
       String hostName = host.substring(0, host.lastIndexOf(':'));
@@ -42,6 +50,9 @@ public final class HostProbe {
         role = isStandby(c, loginTimeoutSeconds) ? MemberRole.REPLICA : MemberRole.LEADER;
         state = "running";
       } catch (SQLException e) {
+        if (!Errors.isRetryableLoginFailure(e)) {
+          throw Errors.loginRefused(host, e);
+        }
         log.debug("probe of {} failed: {}", host, e.toString());
       }
       members.add(
@@ -60,11 +71,20 @@ public final class HostProbe {
     if (connectTimeout == null || parseOr(connectTimeout, 0) > loginTimeoutSeconds) {
       p.setProperty("connectTimeout", String.valueOf(loginTimeoutSeconds));
     }
-    Connection c = PGJDBC.connect("jdbc:postgresql://" + host + "/" + database, p);
+    String url = pgUrl(host, database);
+    Connection c = PGJDBC.connect(url, p);
     if (c == null) {
-      throw new SQLException("pgjdbc refused jdbc:postgresql://" + host + "/" + database, "08001");
+      throw new SQLException("pgjdbc refused " + url, "08001");
     }
     return c;
+  }
+
+  /**
+   * The pgjdbc URL for {@code database} on {@code host}. pgjdbc decoded the name when it parsed the
+   * patroni URL, so it is encoded again: {@code my%3Fdb} must reach the database {@code my?db}.
+   */
+  static String pgUrl(String host, String database) {
+    return "jdbc:postgresql://" + host + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
   }
 
   /** Whether the server is a hot standby: from the login's in_hot_standby, else by asking. */

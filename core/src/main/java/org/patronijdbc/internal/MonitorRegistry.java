@@ -22,6 +22,7 @@ public final class MonitorRegistry {
       TopologyMonitor monitor =
           new TopologyMonitor(
               key,
+              config.security(),
               config.topologyRefreshMs(),
               Duration.ofMillis(config.patroniTimeoutMs()),
               config.discoverMembers());

@@ -47,8 +47,7 @@ public record PatroniConfig(
   public static final String URL_PREFIX = "jdbc:patroni:";
 
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|kB|KB|MB|GB)?");
-  private static final Pattern SECRET_PARAM =
-      Pattern.compile("((?:password|Password|PASSWORD)[^=&]*=)[^&]*");
+  private static final Pattern ENDPOINT = Pattern.compile("(https?)://[^/?#@\\s]+:(\\d{1,5})");
 
   /** Copies the pgjdbc properties so nobody outside can change them. */
   public PatroniConfig {
@@ -68,6 +67,11 @@ public record PatroniConfig(
     if (url == null || !url.startsWith(URL_PREFIX + "postgresql:")) {
       throw Errors.malformedUrl(redact(url), "it must start with jdbc:patroni:postgresql://");
     }
+    if (hasUserInfo(url)) {
+      // pgjdbc would read app:secret@h1 as host and port, and echo the password in its message
+      throw Errors.malformedUrl(
+          redact(url), "user:password@ is not supported; set the user and password properties");
+    }
     String pgUrl = "jdbc:" + url.substring(URL_PREFIX.length());
     Properties parsed;
     try {
@@ -79,6 +83,18 @@ public record PatroniConfig(
       throw Errors.malformedUrl(redact(url), "pgjdbc cannot parse it");
     }
     return fromProperties(parsed, redact(url));
+  }
+
+  private static boolean hasUserInfo(String url) {
+    int start = url.indexOf("//");
+    if (start < 0) {
+      return false;
+    }
+    int end = start + 2;
+    while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
+      end++;
+    }
+    return url.substring(start + 2, end).contains("@");
   }
 
   private static PatroniConfig fromProperties(Properties all, String redactedUrl)
@@ -159,8 +175,8 @@ public record PatroniConfig(
     if (explicit != null && !explicit.isBlank()) {
       for (String raw : explicit.split(",")) {
         String endpoint = raw.trim().replaceAll("/+$", "");
-        Matcher m = Pattern.compile("(https?)://[^/?#@\\s]+:\\d{1,5}").matcher(endpoint);
-        if (!m.matches()) {
+        Matcher m = ENDPOINT.matcher(endpoint);
+        if (!m.matches() || !isPort(m.group(2))) {
           throw Errors.badValue(
               PatroniProperty.PATRONI_URLS,
               explicit,
@@ -174,7 +190,7 @@ public record PatroniConfig(
         }
         endpoints.add(endpoint);
       }
-      return List.copyOf(endpoints);
+      return checkBasicOverHttps(List.copyOf(endpoints), security);
     }
     int port = PatroniProperty.PATRONI_PORT.getPositiveInt(all);
     if (port > 65535) {
@@ -184,7 +200,25 @@ public record PatroniConfig(
     for (String host : hosts) {
       endpoints.add(scheme + "://" + host.substring(0, host.lastIndexOf(':')) + ":" + port);
     }
-    return List.copyOf(endpoints);
+    return checkBasicOverHttps(List.copyOf(endpoints), security);
+  }
+
+  private static boolean isPort(String digits) {
+    int port = Integer.parseInt(digits);
+    return port >= 1 && port <= 65535;
+  }
+
+  /** Basic credentials over plain HTTP would go to anyone on the path: refused, not skipped. */
+  private static List<String> checkBasicOverHttps(List<String> endpoints, RestSecurity security)
+      throws SQLException {
+    if (security.user() != null && endpoints.stream().anyMatch(e -> !e.startsWith("https://"))) {
+      throw Errors.badValue(
+          PatroniProperty.PATRONI_USER,
+          security.user(),
+          "https REST endpoints: Basic credentials need https (patroniUrls=https://... or"
+              + " patroniSslRootCert), they are never sent over plain HTTP");
+    }
+    return endpoints;
   }
 
   /**
@@ -256,9 +290,9 @@ public record PatroniConfig(
         patroniScope);
   }
 
-  /** The URL with every password parameter masked, fit for messages and logs. */
+  /** The URL with every password parameter and user-info password masked, fit for messages. */
   public static String redact(String url) {
-    return url == null ? "null" : SECRET_PARAM.matcher(url).replaceAll("$1***");
+    return Errors.mask(url);
   }
 
   @Override

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import javax.net.ssl.SSLContext;
 import okhttp3.Credentials;
 import okhttp3.OkHttpClient;
@@ -23,9 +25,21 @@ public final class PatroniRestClient {
 
   private final OkHttpClient http;
   private final String authorization;
+  private final Set<String> credentialed;
 
-  /** A client as {@code security} and {@code timeout} say. */
+  /** A client as {@code security} and {@code timeout} say, that sends no Basic credentials. */
   public PatroniRestClient(RestSecurity security, Duration timeout) {
+    this(security, timeout, List.of());
+  }
+
+  /**
+   * A client as {@code security} and {@code timeout} say.
+   *
+   * @param configured the endpoints the user named (or derived from the URL's hosts): the only ones
+   *     Basic credentials go to, and only over https, never to members discovered from the DCS
+   */
+  public PatroniRestClient(RestSecurity security, Duration timeout, List<String> configured) {
+    this.credentialed = Set.copyOf(configured);
     OkHttpClient.Builder builder =
         new OkHttpClient.Builder()
             .connectTimeout(timeout)
@@ -58,9 +72,7 @@ public final class PatroniRestClient {
    */
   public ClusterTopology fetchCluster(String endpoint) throws IOException {
     Request.Builder request = new Request.Builder().url(endpoint + "/cluster").get();
-    if (authorization != null) {
-      request.header("Authorization", authorization);
-    }
+    authorize(request, endpoint);
     try (Response response = http.newCall(request.build()).execute()) {
       if (response.code() != 200) {
         throw new IOException("HTTP " + response.code() + " from " + endpoint + "/cluster");
@@ -77,14 +89,20 @@ public final class PatroniRestClient {
    */
   public String fetchScope(String endpoint) throws IOException {
     Request.Builder request = new Request.Builder().url(endpoint + "/patroni").get();
-    if (authorization != null) {
-      request.header("Authorization", authorization);
-    }
+    authorize(request, endpoint);
     try (Response response = http.newCall(request.build()).execute()) {
       if (response.code() != 200 && response.code() != 503) {
         throw new IOException("HTTP " + response.code() + " from " + endpoint + "/patroni");
       }
       return ClusterJsonReader.readScope(readCapped(response.body()));
+    }
+  }
+
+  private void authorize(Request.Builder request, String endpoint) {
+    if (authorization != null
+        && endpoint.startsWith("https://")
+        && credentialed.contains(endpoint)) {
+      request.header("Authorization", authorization);
     }
   }
 

@@ -5,14 +5,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.sql.SQLException;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Optional;
@@ -46,7 +43,7 @@ public record RestSecurity(
     }
     try {
       return Optional.of(Tls.load(this));
-    } catch (IOException | GeneralSecurityException e) {
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
       throw new IllegalStateException("cannot load REST API TLS material: " + e.getMessage(), e);
     }
   }
@@ -70,6 +67,16 @@ public record RestSecurity(
     try {
       tls();
     } catch (IllegalStateException e) {
+      if (e.getCause() instanceof BadKey bad) {
+        throw new SQLException(
+            "Invalid value for "
+                + PatroniProperty.PATRONI_SSL_KEY.getName()
+                + ": "
+                + bad.getMessage()
+                + " (expected an unencrypted PEM key: PKCS#8, PKCS#1 RSA or SEC1 EC)",
+            Errors.INVALID_PARAMETER,
+            bad);
+      }
       throw new SQLException(e.getMessage(), Errors.INVALID_PARAMETER, e.getCause());
     }
   }
@@ -143,23 +150,18 @@ public record RestSecurity(
     }
 
     private static PrivateKey privateKey(String file) throws IOException, GeneralSecurityException {
-      String pem = Files.readString(Path.of(file));
-      if (!pem.contains("-----BEGIN PRIVATE KEY-----")) {
-        throw new GeneralSecurityException(
-            file
-                + " is not a PKCS#8 PEM key (BEGIN PRIVATE KEY); convert it with: openssl pkcs8"
-                + " -topk8 -nocrypt -in key.pem -out key.pk8.pem");
+      try {
+        return PemKeys.read(Files.readString(Path.of(file)));
+      } catch (GeneralSecurityException e) {
+        throw new BadKey(file + ": " + e.getMessage(), e);
       }
-      String base64 = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
-      PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64));
-      for (String algorithm : new String[] {"RSA", "EC", "Ed25519"}) {
-        try {
-          return KeyFactory.getInstance(algorithm).generatePrivate(spec);
-        } catch (GeneralSecurityException tryNext) {
-          // the PEM does not say which algorithm; try the usual ones
-        }
-      }
-      throw new GeneralSecurityException(file + " holds no RSA, EC or Ed25519 key");
+    }
+  }
+
+  /** A client key that cannot be used, reported as 22023 naming patroniSslKey. */
+  private static final class BadKey extends GeneralSecurityException {
+    BadKey(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 }

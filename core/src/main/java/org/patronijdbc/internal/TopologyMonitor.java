@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,8 @@ public final class TopologyMonitor {
   private final ConcurrentHashMap<String, Long> silentUntil = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> unreachableUntil = new ConcurrentHashMap<>();
   private final AtomicBoolean immediatePending = new AtomicBoolean();
+  private final LoginThrottle logins = new LoginThrottle();
+  private volatile long lastPollStartNanos = System.nanoTime() - FAST_POLL_MS * 1_000_000;
   private final Object pollLock = new Object();
   private volatile List<String> endpoints;
   private volatile long refreshMs;
@@ -83,12 +86,17 @@ public final class TopologyMonitor {
   private final Map<String, Long> scopeTriedAt = new HashMap<>();
   private final Set<String> warnedUntrusted = new HashSet<>();
 
-  TopologyMonitor(MonitorKey key, long refreshMs, Duration restTimeout, boolean discoverMembers) {
+  TopologyMonitor(
+      MonitorKey key,
+      RestSecurity security,
+      long refreshMs,
+      Duration restTimeout,
+      boolean discoverMembers) {
     this.key = key;
     this.endpoints = key.endpoints();
     this.refreshMs = refreshMs;
     this.discoverMembers = discoverMembers;
-    this.rest = new PatroniRestClient(key.security(), restTimeout);
+    this.rest = new PatroniRestClient(security, restTimeout, key.endpoints());
     this.name = key.endpoints().get(0);
     this.pinnedScope = key.scope();
     String threadName = "patroni-jdbc-monitor-" + name.replaceFirst("^https?://", "");
@@ -97,6 +105,9 @@ public final class TopologyMonitor {
             r -> {
               Thread t = new Thread(r, threadName);
               t.setDaemon(true);
+              // not the loader of whichever application connected first: it would outlive a
+              // redeploy
+              t.setContextClassLoader(TopologyMonitor.class.getClassLoader());
               return t;
             });
   }
@@ -123,17 +134,36 @@ public final class TopologyMonitor {
     }
   }
 
-  /** Polls now and then fast until a stable leader is seen (a connection suggested a change). */
+  /**
+   * Polls soon and then fast until a stable leader is seen (a connection suggested a change).
+   * However many threads ask, polls start at least {@value #FAST_POLL_MS} ms apart: at most about
+   * ten {@code GET /cluster} per second per cluster per JVM.
+   */
   public void requestRefresh() {
     fastUntilNanos = System.nanoTime() + FAST_MODE_LIMIT.toNanos();
     if (!closed && immediatePending.compareAndSet(false, true)) {
-      thread.execute(
+      Runnable poll =
           () -> {
             immediatePending.set(false);
             stableLeaderPolls = 0; // on the monitor thread, like every other use of it
             pollAndReschedule();
-          });
+          };
+      long sinceLast = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastPollStartNanos);
+      try {
+        if (sinceLast >= FAST_POLL_MS) {
+          thread.execute(poll);
+        } else {
+          thread.schedule(poll, FAST_POLL_MS - sinceLast, TimeUnit.MILLISECONDS);
+        }
+      } catch (RejectedExecutionException e) {
+        immediatePending.set(false); // closed meanwhile
+      }
     }
+  }
+
+  /** Limits a JVM's logins to members that just failed one. */
+  public LoginThrottle logins() {
+    return logins;
   }
 
   /** How many polls have completed; pass it to {@link #awaitPollAfter}. */
@@ -174,6 +204,7 @@ public final class TopologyMonitor {
   }
 
   public void connectionOpened(String member) {
+    logins.succeeded(member);
     openConnections.computeIfAbsent(member, m -> new AtomicInteger()).incrementAndGet();
   }
 
@@ -218,6 +249,16 @@ public final class TopologyMonitor {
     log.debug("{} - topology monitor stopped", name);
   }
 
+  /** Whether the last user released this monitor. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Waits up to {@code timeoutMs} for the thread of a closed monitor to end. */
+  public boolean awaitStopped(long timeoutMs) throws InterruptedException {
+    return thread.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
   /** Runs on the monitor thread only. */
   private void pollAndReschedule() {
     if (closed) {
@@ -226,6 +267,7 @@ public final class TopologyMonitor {
     if (next != null) {
       next.cancel(false);
     }
+    lastPollStartNanos = System.nanoTime();
     try {
       poll();
     } catch (RuntimeException e) {

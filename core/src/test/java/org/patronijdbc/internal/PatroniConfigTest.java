@@ -161,4 +161,87 @@ class PatroniConfigTest {
         .containsEntry("user", "app")
         .containsEntry("password", "pw");
   }
+
+  @Test
+  void rejectsPatroniUrlsPortsOutsideOneTo65535() {
+    for (String port : List.of("0", "65536", "99999")) {
+      assertThatThrownBy(() -> parse("jdbc:patroni:postgresql://h/db?patroniUrls=http://h:" + port))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("patroniUrls")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"));
+    }
+  }
+
+  @Test
+  void refusesBasicCredentialsOverPlainHttp() throws Exception {
+    for (String url :
+        List.of(
+            "jdbc:patroni:postgresql://h/db?patroniUser=u&patroniPassword=pw",
+            "jdbc:patroni:postgresql://h/db?patroniUser=u&patroniPassword=pw"
+                + "&patroniUrls=https://h:8008,http://h2:8008")) {
+      assertThatThrownBy(() -> parse(url))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("patroniUser")
+          .hasMessageContaining("Basic credentials need https")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"));
+    }
+    assertThat(
+            parse(
+                    "jdbc:patroni:postgresql://h/db?patroniUser=u&patroniPassword=pw"
+                        + "&patroniUrls=https://h:8008")
+                .security()
+                .user())
+        .isEqualTo("u");
+  }
+
+  @Test
+  void masksUserInfoAndPasswordParametersInMessages() {
+    assertThat(Errors.mask("jdbc:patroni:postgresql://app:secret@h1/db"))
+        .isEqualTo("jdbc:patroni:postgresql://app:***@h1/db");
+    assertThat(Errors.mask("http://admin:secret@h1:8008,https://h2:8008"))
+        .isEqualTo("http://admin:***@h1:8008,https://h2:8008");
+    assertThat(Errors.mask("x?password=a&sslPassword=b&PATRONIPASSWORD=c&user=d"))
+        .isEqualTo("x?password=***&sslPassword=***&PATRONIPASSWORD=***&user=d");
+    assertThat(Errors.mask("jdbc:patroni:postgresql://h1:5432,h2:5432/db"))
+        .isEqualTo("jdbc:patroni:postgresql://h1:5432,h2:5432/db");
+    assertThatThrownBy(() -> parse("jdbc:patroni:postgresql://app:secret@h1/db"))
+        .hasMessageNotContaining("secret")
+        .hasMessageContaining("user:password@");
+    assertThatThrownBy(
+            () -> parse("jdbc:patroni:postgresql://h1/db?patroniUrls=http://admin:secret@h1:8008"))
+        .hasMessageNotContaining("secret")
+        .hasMessageContaining("patroniUrls");
+  }
+
+  @Test
+  void passesPercentEncodedDatabaseNamesToPgjdbcUnmangled() throws Exception {
+    PatroniConfig config = parse("jdbc:patroni:postgresql://h1/my%3Fdb%26x%20y%2Fz");
+
+    assertThat(config.database()).isEqualTo("my?db&x y/z");
+    String pgUrl = HostProbe.pgUrl("h1:5432", config.database());
+    assertThat(org.postgresql.Driver.parseURL(pgUrl, new Properties()).getProperty("PGDBNAME"))
+        .isEqualTo("my?db&x y/z");
+  }
+
+  @Test
+  void keysForSharingHoldNoPassword() throws Exception {
+    Properties info = new Properties();
+    info.setProperty("password", "s3cret-one");
+    info.setProperty("sslPassword", "s3cret-two");
+    String url =
+        "jdbc:patroni:postgresql://h/db?readOnlyUser=r&readOnlyPassword=s3cret-three"
+            + "&patroniUser=u&patroniPassword=s3cret-four&patroniUrls=https://h:8008";
+    PatroniConfig config = PatroniConfig.parse(url, info);
+    Properties rotated = new Properties();
+    rotated.setProperty("password", "s3cret-five");
+
+    assertThat(Secrets.keyWithoutSecrets(url, info).toString()).doesNotContain("s3cret");
+    assertThat(MonitorKey.of(config).toString()).doesNotContain("s3cret");
+    assertThat(Secrets.keyWithoutSecrets(url, info))
+        .isEqualTo(Secrets.keyWithoutSecrets(url, (Properties) info.clone()));
+    assertThat(Secrets.keyWithoutSecrets(url, info))
+        .isNotEqualTo(Secrets.keyWithoutSecrets(url, rotated))
+        .isNotEqualTo(Secrets.keyWithoutSecrets(url.replace("three", "six"), info));
+    assertThat(MonitorKey.of(config)).isEqualTo(MonitorKey.of(PatroniConfig.parse(url, rotated)));
+  }
 }

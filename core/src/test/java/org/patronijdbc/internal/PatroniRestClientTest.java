@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -44,19 +45,56 @@ class PatroniRestClientTest {
   }
 
   @Test
-  void readsTheClusterAndSendsBasicCredentialsWhenConfigured() throws Exception {
+  void sendsBasicCredentialsOnlyOverHttpsAndOnlyToConfiguredEndpoints() throws Exception {
+    HeldCertificate ca = new HeldCertificate.Builder().certificateAuthority(0).build();
+    HeldCertificate serverCert =
+        new HeldCertificate.Builder()
+            .addSubjectAlternativeName("127.0.0.1")
+            .addSubjectAlternativeName("localhost")
+            .signedBy(ca)
+            .build();
+    server.useHttps(
+        new HandshakeCertificates.Builder().heldCertificate(serverCert).build().sslSocketFactory());
+    for (int i = 0; i < 2; i++) {
+      server.enqueue(
+          new MockResponse.Builder()
+              .body(ClusterJsonReaderTest.fixture("cluster-3.0.2.json"))
+              .build());
+    }
+    Path caPem = write("ca.pem", ca.certificatePem());
+    String configured = "https://127.0.0.1:" + server.getPort();
+    String discovered = "https://localhost:" + server.getPort(); // as a member's api_url says
+    PatroniRestClient client =
+        new PatroniRestClient(
+            new RestSecurity(caPem.toString(), null, null, "patroni", "s3cret"),
+            Duration.ofMillis(2000),
+            List.of(configured));
+
+    ClusterTopology t = client.fetchCluster(configured);
+    client.fetchCluster(discovered);
+
+    assertThat(t.members()).hasSize(3);
+    var toConfigured = server.takeRequest();
+    assertThat(toConfigured.getUrl().encodedPath()).isEqualTo("/cluster");
+    assertThat(toConfigured.getHeaders().get("Authorization")).startsWith("Basic ");
+    assertThat(server.takeRequest().getHeaders().get("Authorization")).isNull();
+  }
+
+  @Test
+  void neverSendsBasicCredentialsOverPlainHttp() throws Exception {
     server.enqueue(
         new MockResponse.Builder()
             .body(ClusterJsonReaderTest.fixture("cluster-3.0.2.json"))
             .build());
+    PatroniRestClient client =
+        new PatroniRestClient(
+            new RestSecurity(null, null, null, "patroni", "s3cret"),
+            Duration.ofMillis(500),
+            List.of(endpoint()));
 
-    ClusterTopology t =
-        client(new RestSecurity(null, null, null, "patroni", "s3cret")).fetchCluster(endpoint());
+    client.fetchCluster(endpoint());
 
-    assertThat(t.members()).hasSize(3);
-    var request = server.takeRequest();
-    assertThat(request.getUrl().encodedPath()).isEqualTo("/cluster");
-    assertThat(request.getHeaders().get("Authorization")).startsWith("Basic ");
+    assertThat(server.takeRequest().getHeaders().get("Authorization")).isNull();
   }
 
   @Test
