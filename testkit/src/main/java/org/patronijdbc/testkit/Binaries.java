@@ -5,7 +5,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -16,6 +20,43 @@ record Binaries(Path etcd, Path patroni, Path postgresBinDir) {
 
   static final String INSTALL_HINT =
       "install them with: apt-get install -y postgresql patroni etcd-server";
+
+  /** Names the Patroni to run instead of the one on {@code PATH}, e.g. an unpacked 4.0. */
+  static final String PATRONI_ENV = "PATRONI_TESTKIT_PATRONI";
+
+  private static final Map<Path, Integer> MAJORS = new ConcurrentHashMap<>();
+
+  /** This binary set with another Patroni. */
+  Binaries withPatroni(Path other) {
+    if (!Files.isExecutable(other)) {
+      throw new IllegalStateException("testkit cannot run Patroni " + other + ": not executable");
+    }
+    return new Binaries(etcd, other, postgresBinDir);
+  }
+
+  /** Patroni's major version, from {@code patroni --version} ({@code patroni 4.0.7}). */
+  int patroniMajor() {
+    return MAJORS.computeIfAbsent(
+        patroni,
+        p -> {
+          try {
+            Process version =
+                new ProcessBuilder(p.toString(), "--version").redirectErrorStream(true).start();
+            String out = new String(version.getInputStream().readAllBytes()).trim();
+            version.waitFor();
+            Matcher m = Pattern.compile("(\\d+)\\.\\d+").matcher(out);
+            if (!m.find()) {
+              throw new IllegalStateException(p + " --version said: " + out);
+            }
+            return Integer.parseInt(m.group(1));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+          }
+        });
+  }
 
   /** Finds the binaries on {@code PATH} and in Debian's PostgreSQL directories. */
   static Binaries locate() {
@@ -28,7 +69,9 @@ record Binaries(Path etcd, Path patroni, Path postgresBinDir) {
     }
     dirs.add(Path.of("/usr/bin"));
     dirs.add(Path.of("/usr/sbin"));
-    return locate(dirs, Path.of("/usr/lib/postgresql"));
+    Binaries found = locate(dirs, Path.of("/usr/lib/postgresql"));
+    String chosen = System.getenv(PATRONI_ENV);
+    return chosen == null || chosen.isBlank() ? found : found.withPatroni(Path.of(chosen));
   }
 
   static Binaries locate(List<Path> searchPath, Path postgresqlRoot) {

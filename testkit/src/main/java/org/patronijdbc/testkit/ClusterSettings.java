@@ -12,7 +12,8 @@ record ClusterSettings(
     int primaryStartTimeout,
     boolean restTls,
     Map<String, Map<String, Object>> tags,
-    Map<String, String> postgresParameters) {
+    Map<String, String> postgresParameters,
+    java.nio.file.Path patroni) {
 
   ClusterSettings {
     tags = Map.copyOf(tags);

@@ -104,10 +104,12 @@ final class MemberNode {
       restapi.put("verify_client", "required");
     }
     root.put("restapi", restapi);
-    // etcd's v2 API, not etcd3: Patroni 3.0.2 (Debian 12) renews the leader key over etcd3 with an
-    // unconditional put, so a leader thawed after its lease expired can take the key back from the
-    // new leader (patroni/patroni#2689, fixed in 3.0.3). Over v2 the renewal compares the value.
-    root.put("etcd", Map.of("hosts", "127.0.0.1:" + etcdPort));
+    // Patroni 3 on etcd's v2 API, not etcd3: Patroni 3.0.2 (Debian 12) renews the leader key over
+    // etcd3 with an unconditional put, so a leader thawed after its lease expired can take the key
+    // back from the new leader (patroni/patroni#2689, fixed in 3.0.3). Over v2 the renewal compares
+    // the value. Patroni 4 uses etcd3, as its users do.
+    root.put(
+        binaries.patroniMajor() >= 4 ? "etcd3" : "etcd", Map.of("hosts", "127.0.0.1:" + etcdPort));
     root.put("bootstrap", bootstrap);
     root.put("postgresql", postgresql);
     root.put("tags", settings.tagsOf(name));

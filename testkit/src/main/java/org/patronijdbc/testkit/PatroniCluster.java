@@ -598,7 +598,11 @@ public final class PatroniCluster implements AutoCloseable {
   static PatroniCluster start(ClusterSettings settings) {
     PatroniCluster cluster;
     try {
-      cluster = new PatroniCluster(settings, Binaries.locate());
+      Binaries binaries = Binaries.locate();
+      if (settings.patroni() != null) {
+        binaries = binaries.withPatroni(settings.patroni());
+      }
+      cluster = new PatroniCluster(settings, binaries);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,5 +1,6 @@
 package org.patronijdbc.testkit;
 
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -14,6 +15,7 @@ public final class PatroniClusterBuilder {
   private boolean restTls;
   private final Map<String, Map<String, Object>> tags = new HashMap<>();
   private final Map<String, String> postgresParameters = new HashMap<>();
+  private Path patroni;
 
   PatroniClusterBuilder() {
     postgresParameters.put("max_connections", "200");
@@ -87,6 +89,16 @@ public final class PatroniClusterBuilder {
   }
 
   /**
+   * The Patroni to run (its {@code patroni} launcher), instead of {@code $PATRONI_TESTKIT_PATRONI}
+   * or the one on {@code PATH}. Patroni 4 and later use etcd's v3 API; Patroni 3 uses v2 (3.0.2
+   * renews the leader key over v3 with an unconditional put: patroni/patroni#2689).
+   */
+  public PatroniClusterBuilder patroni(Path launcher) {
+    this.patroni = launcher;
+    return this;
+  }
+
+  /**
    * Starts the cluster and waits until it is healthy.
    *
    * @throws IllegalStateException when a binary is missing (the message names the apt packages) or
@@ -103,6 +115,7 @@ public final class PatroniClusterBuilder {
             primaryStartTimeout,
             restTls,
             tags,
-            postgresParameters));
+            postgresParameters,
+            patroni));
   }
 }
