@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.patronijdbc.TopologyChange;
 import org.patronijdbc.TopologyEvent;
 import org.patronijdbc.TopologyListener;
@@ -65,7 +67,9 @@ public final class TopologyMonitor {
   private final AtomicBoolean immediatePending = new AtomicBoolean();
   private final LoginThrottle logins = new LoginThrottle();
   private volatile long lastPollStartNanos = System.nanoTime() - FAST_POLL_MS * 1_000_000;
-  private final Object pollLock = new Object();
+  // a lock, not an object monitor: a virtual thread waiting for a poll must not pin its carrier
+  private final ReentrantLock pollLock = new ReentrantLock();
+  private final Condition polled = pollLock.newCondition();
   private volatile List<String> endpoints;
   private volatile long refreshMs;
   private volatile long fastUntilNanos;
@@ -129,8 +133,11 @@ public final class TopologyMonitor {
 
   /** Whether the last poll found no REST API answering. */
   public boolean restUnreachable() {
-    synchronized (pollLock) {
+    pollLock.lock();
+    try {
       return restUnreachable;
+    } finally {
+      pollLock.unlock();
     }
   }
 
@@ -168,22 +175,24 @@ public final class TopologyMonitor {
 
   /** How many polls have completed; pass it to {@link #awaitPollAfter}. */
   public long pollCount() {
-    synchronized (pollLock) {
+    pollLock.lock();
+    try {
       return polls;
+    } finally {
+      pollLock.unlock();
     }
   }
 
   /** Waits until a poll after {@code seen} completes, or {@code timeoutMs} passes. */
   public void awaitPollAfter(long seen, long timeoutMs) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    synchronized (pollLock) {
-      while (polls <= seen && !closed) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) {
-          return;
-        }
-        pollLock.wait(left);
+    long left = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    pollLock.lock();
+    try {
+      while (polls <= seen && !closed && left > 0) {
+        left = polled.awaitNanos(left);
       }
+    } finally {
+      pollLock.unlock();
     }
   }
 
@@ -243,9 +252,7 @@ public final class TopologyMonitor {
     closed = true;
     thread.shutdownNow();
     rest.close();
-    synchronized (pollLock) {
-      pollLock.notifyAll();
-    }
+    signalPolled(() -> {});
     log.debug("{} - topology monitor stopped", name);
   }
 
@@ -372,14 +379,21 @@ public final class TopologyMonitor {
         : new ClusterTopology(known, topology.members(), topology.observedAt(), topology.source());
   }
 
-  private void onRestUnreachable(List<String> failures) {
-    boolean first;
-    synchronized (pollLock) {
-      first = !restUnreachable;
-      restUnreachable = true;
+  /** Counts a completed poll (or the close) under the lock and wakes every waiting connect. */
+  private void signalPolled(Runnable update) {
+    pollLock.lock();
+    try {
+      update.run();
       polls++;
-      pollLock.notifyAll();
+      polled.signalAll();
+    } finally {
+      pollLock.unlock();
     }
+  }
+
+  private void onRestUnreachable(List<String> failures) {
+    boolean first = !restUnreachable();
+    signalPolled(() -> restUnreachable = true);
     if (first) {
       ClusterTopology last = current.get();
       if (last != null) {
@@ -412,13 +426,8 @@ public final class TopologyMonitor {
     }
     topology = topology.withSettledTimeline(settledTimeline);
     ClusterTopology previous = current.getAndSet(topology);
-    boolean recovered;
-    synchronized (pollLock) {
-      recovered = restUnreachable;
-      restUnreachable = false;
-      polls++;
-      pollLock.notifyAll();
-    }
+    boolean recovered = restUnreachable();
+    signalPolled(() -> restUnreachable = false);
     if (recovered) {
       log.info("{} - Patroni REST API answers again", name);
     }
