@@ -41,8 +41,22 @@ final class RestTls {
   static RestTls generate(Path dir) throws IOException {
     Files.createDirectories(dir);
     RestTls tls = new RestTls(dir);
+    // what strict verifiers (Python 3.13's VERIFY_X509_STRICT, OpenSSL's -x509_strict) demand: a
+    // CA with critical basic constraints and key usage; leaves with key identifiers, key usage,
+    // extended key usage and subject alternative names. Every member serves the one certificate
+    // and presents it as a client to the others, so it is for both.
     Path ext =
-        Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+        Files.writeString(
+            dir.resolve("leaf.ext"),
+            String.join(
+                "\n",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "basicConstraints=critical,CA:FALSE",
+                "keyUsage=critical,digitalSignature,keyEncipherment",
+                "extendedKeyUsage=serverAuth,clientAuth",
+                "subjectKeyIdentifier=hash",
+                "authorityKeyIdentifier=keyid,issuer",
+                ""));
     run(
         dir,
         "openssl",
@@ -55,6 +69,10 @@ final class RestTls {
         "2",
         "-subj",
         "/CN=testkit-ca",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
         "-keyout",
         "ca.key",
         "-out",
