@@ -66,8 +66,11 @@ public final class PatroniCluster implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration ACTION_TIMEOUT = Duration.ofSeconds(90);
 
-  /** How long {@link #restoreHealth} lets a member's PostgreSQL try to start before a reinit. */
-  static final Duration START_FAILED_GRACE = Duration.ofSeconds(60);
+  /**
+   * How long {@link #awaitHealthy} lets a member become a caught-up replica on its own before it is
+   * reinitialized from the leader.
+   */
+  static final Duration HEAL_AFTER = Duration.ofSeconds(45);
 
   private final ClusterSettings settings;
   private final Binaries binaries;
@@ -307,7 +310,9 @@ public final class PatroniCluster implements AutoCloseable {
    * @throws IllegalStateException with the last view when that does not happen in time
    */
   public void awaitHealthy(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long started = System.nanoTime();
+    long deadline = started + timeout.toNanos();
+    long healAt = started + HEAL_AFTER.toNanos();
     String last = "no answer yet";
     while (true) {
       failIfAMemberDied();
@@ -318,6 +323,10 @@ public final class PatroniCluster implements AutoCloseable {
           return;
         }
         last = problem.get() + " in " + view.get();
+        if (System.nanoTime() > healAt) {
+          reinitializeStuckMembers(view.get());
+          healAt = System.nanoTime() + HEAL_AFTER.toNanos(); // one reinit per member per wait
+        }
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(scope + ": not healthy after " + timeout + ": " + last);
@@ -327,10 +336,42 @@ public final class PatroniCluster implements AutoCloseable {
   }
 
   /**
-   * Thaws every member, starts every stopped one, then {@link #awaitHealthy}. A member whose
-   * PostgreSQL still cannot start after {@link #START_FAILED_GRACE} (Patroni's state {@code start
-   * failed}, seen once after a leader crash in a benchmark run) is reinitialized from the leader,
-   * as an operator would with {@code patronictl reinit}.
+   * Reinitializes from the leader (as an operator would with {@code patronictl reinit}) each member
+   * that has not become a running replica on the leader's timeline: stuck in {@code starting} or
+   * {@code start failed}, or left on an older timeline replaying nothing (seen after a freeze and
+   * thaw on Patroni 4.0.7, and once after a leader crash on 3.0.2).
+   */
+  private void reinitializeStuckMembers(List<Member> view) {
+    Optional<Member> leader =
+        view.stream().filter(Member::isLeader).filter(Member::isRunning).findFirst();
+    if (leader.isEmpty()) {
+      return; // nothing to reinitialize from yet
+    }
+    for (Member m : view) {
+      boolean stuck =
+          !m.isLeader()
+              && !node(m).isStopped()
+              && !node(m).isFrozen()
+              && (!m.isRunning() || (m.timeline() >= 0 && m.timeline() < leader.get().timeline()));
+      if (stuck) {
+        log.warn(
+            "{} - {} is no caught-up replica after {} s (state {}, timeline {} vs the leader's"
+                + " {}); reinitializing it from the leader: {}\n{}",
+            scope,
+            m.name(),
+            HEAL_AFTER.toSeconds(),
+            m.state(),
+            m.timeline(),
+            leader.get().timeline(),
+            rest.reinitialize(m.restUrl()),
+            node(m).logTail());
+      }
+    }
+  }
+
+  /**
+   * Thaws every member, starts every stopped one, then {@link #awaitHealthy}, which reinitializes a
+   * member that is still no caught-up replica on the leader's timeline after {@link #HEAL_AFTER}.
    */
   public void restoreHealth(Duration timeout) {
     for (MemberNode node : nodes.values()) {
@@ -343,23 +384,7 @@ public final class PatroniCluster implements AutoCloseable {
         }
       }
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try {
-      awaitHealthy(timeout.compareTo(START_FAILED_GRACE) < 0 ? timeout : START_FAILED_GRACE);
-      return;
-    } catch (IllegalStateException notYet) {
-      for (Member m : view().orElse(List.of())) {
-        if ("start failed".equals(m.state())) {
-          log.warn(
-              "{} - PostgreSQL of {} cannot start; reinitializing it from the leader: {}\n{}",
-              scope,
-              m.name(),
-              rest.reinitialize(m.restUrl()),
-              node(m).logTail());
-        }
-      }
-    }
-    awaitHealthy(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    awaitHealthy(timeout);
   }
 
   /** Stops every process of this cluster and deletes its directory. Idempotent. */
