@@ -102,11 +102,16 @@ final class ClusterConnector {
     Router.Route route = null;
     long retryWaitMs = FIRST_RETRY_WAIT_MS;
     while (true) {
+      if (monitor.isClosed()) {
+        // closed under a waiting connect: the monitor will never poll again
+        throw new SQLException("this data source was closed while the connect waited", "08003");
+      }
       long seen = monitor.pollCount();
       Optional<ClusterTopology> topology = topology(props, deadline, !failures.isEmpty());
       if (topology.isPresent()) {
         warnIfNoHostIsAMember(topology.get());
-        route = router.route(topology.get());
+        // a connect pinned to one member takes no turn of the shared rotation
+        route = router.route(topology.get(), onlyMember == null);
         List<ClusterMember> candidates = new ArrayList<>(route.candidates());
         // stable: members that failed to connect lately go last, in routing order
         candidates.sort(Comparator.comparing(m -> monitor.isUnreachable(m.name())));
@@ -133,6 +138,9 @@ final class ClusterConnector {
           try {
             return open(member, type, route.isFallback(member), props, left);
           } catch (SQLException e) {
+            if (Thread.currentThread().isInterrupted()) {
+              throw Errors.noFitMember("interrupted while connecting to " + member.name(), e);
+            }
             if (!Errors.isRetryableLoginFailure(e)) {
               throw Errors.loginRefused(member.name(), e);
             }
@@ -220,8 +228,9 @@ final class ClusterConnector {
               () -> HostProbe.open(member.address(), config.database(), props, login),
               login);
     } catch (SQLException e) {
-      if (Errors.isRetryableLoginFailure(e)) {
-        monitor.markUnreachable(member.name()); // a refused login says nothing about reachability
+      if (Errors.isRetryableLoginFailure(e) && !Thread.currentThread().isInterrupted()) {
+        // neither a refused login nor an interrupted caller says anything about reachability
+        monitor.markUnreachable(member.name());
       }
       if (Errors.suggestsRoleChange(e.getSQLState())) {
         monitor.requestRefresh();
@@ -241,7 +250,7 @@ final class ClusterConnector {
             member.name() + " is a replica in Patroni but accepts writes (promoted meanwhile?)",
             Errors.NO_FIT_MEMBER);
       }
-      if (type.isReplicaRead()) {
+      if (type.isReadOnly()) {
         c.setReadOnly(true); // readOnlyMode=always: a write fails on the leader fallback too
       }
     } catch (SQLException e) {
@@ -272,12 +281,8 @@ final class ClusterConnector {
     if (now.isEmpty() || monitor.restUnreachable()) {
       return Optional.empty(); // routed from a probe: nothing newer to compare with
     }
-    // a router of its own: the shared one would take a turn and skew the rotation
-    Router.Route route = newRouter(type).route(now.get());
-    boolean routed =
-        route.candidates().stream().anyMatch(m -> m.name().equals(member.name()))
-            || route.fallback().map(f -> f.name().equals(member.name())).orElse(false);
-    return routed
+    Router.Route route = router(type).route(now.get(), false); // no turn: rotation unskewed
+    return route.includes(member.name())
         ? Optional.empty()
         : Optional.of("not fit for targetServerType=" + type + " any more (" + route.unfit() + ")");
   }
@@ -319,13 +324,21 @@ final class ClusterConnector {
     int aborted = logins.cancel(member, member + " lost its role while the login was under way");
     Set<PatroniConnection> toMember = open.getOrDefault(member, Set.of());
     for (PatroniConnection connection : List.copyOf(toMember)) {
-      try {
-        connection.abort(Runnable::run);
-        aborted++;
-      } catch (SQLException e) {
-        log.debug(
-            "{} - abort of a connection to {} failed: {}", monitor.name(), member, e.toString());
-      }
+      aborted++;
+      // off the caller's thread (the monitor's, shared by the cluster): closing a TLS socket
+      // waits for a writer stuck on a frozen member
+      Logins.background(
+          () -> {
+            try {
+              connection.abort(Runnable::run);
+            } catch (SQLException e) {
+              log.debug(
+                  "{} - abort of a connection to {} failed: {}",
+                  monitor.name(),
+                  member,
+                  e.toString());
+            }
+          });
     }
     if (aborted > 0) {
       log.warn("{} - aborted {} connection(s) to {}", monitor.name(), aborted, member);

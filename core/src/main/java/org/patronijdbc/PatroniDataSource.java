@@ -154,7 +154,16 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
    * the next turn), then the fallback. Opens nothing (for pools and health endpoints).
    */
   public Router.Route route(TargetServerType type, ClusterTopology topology) throws SQLException {
-    return connector().router(type).route(topology);
+    return route(type, topology, true);
+  }
+
+  /**
+   * As {@link #route(TargetServerType, ClusterTopology)}; without {@code takeTurn} the rotation
+   * stays where it is (to learn who is fit without moving the turn on).
+   */
+  public Router.Route route(TargetServerType type, ClusterTopology topology, boolean takeTurn)
+      throws SQLException {
+    return connector().router(type).route(topology, takeTurn);
   }
 
   /** Hears about every later change of the cluster's topology. */

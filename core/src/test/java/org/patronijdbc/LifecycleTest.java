@@ -178,4 +178,20 @@ class LifecycleTest {
             .filter(t -> t.isAlive() && t.getName().startsWith(prefix))
             .toList());
   }
+
+  @Test
+  void aConnectWaitingWhenItsDataSourceClosesEndsAt08003WithoutSpinning() throws Exception {
+    PatroniDataSource ds =
+        new PatroniDataSource(url().replace("failoverTimeoutMs=300", "failoverTimeoutMs=20000"));
+    java.util.concurrent.CompletableFuture<Throwable> waiting =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> catchThrowable(ds::getConnection));
+    Thread.sleep(500); // the connect now waits for a leader that takes logins
+    long closed = System.nanoTime();
+    ds.close();
+    Throwable outcome = waiting.get(5, TimeUnit.SECONDS);
+
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closed)).isLessThan(3000);
+    assertThat(outcome).isInstanceOf(SQLException.class);
+    assertThat(((SQLException) outcome).getSQLState()).isEqualTo("08003");
+  }
 }

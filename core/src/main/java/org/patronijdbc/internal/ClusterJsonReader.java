@@ -144,7 +144,9 @@ public final class ClusterJsonReader {
   private static ClusterMember toMember(JsonNode m) {
     OptionalLong lagBytes = bytes(m.path("lag"));
     OptionalLong replayLag = bytes(m.path("replay_lag"));
-    if (lagBytes.isPresent() && replayLag.isPresent()) {
+    if (m.has("replay_lag") && replayLag.isEmpty()) {
+      lagBytes = OptionalLong.empty(); // replay_lag "unknown": what a read sees is unknown
+    } else if (lagBytes.isPresent() && replayLag.isPresent()) {
       // Patroni 4.1 reports lag from the received position and replay_lag from the replayed one:
       // what a read sees is the replayed position
       lagBytes = OptionalLong.of(Math.max(lagBytes.getAsLong(), replayLag.getAsLong()));

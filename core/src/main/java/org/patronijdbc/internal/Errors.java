@@ -24,7 +24,6 @@ public final class Errors {
 
   private static final Pattern SECRET_PARAM =
       Pattern.compile("(password[^=&;,\\s]*=)[^&;,\\s]*", Pattern.CASE_INSENSITIVE);
-  private static final Pattern USER_INFO = Pattern.compile("(//[^/@\\s:?#,]*:)[^/@\\s]*@");
 
   private Errors() {}
 
@@ -38,8 +37,36 @@ public final class Errors {
     if (text == null) {
       return "null";
     }
-    String masked = SECRET_PARAM.matcher(text).replaceAll("$1***");
-    return USER_INFO.matcher(masked).replaceAll("$1***@");
+    return maskUserInfo(SECRET_PARAM.matcher(text).replaceAll("$1***"));
+  }
+
+  /**
+   * Masks everything between {@code ://} and the last {@code @} of the authority, which ends only
+   * at {@code ?}, {@code #} or whitespace: a password may hold {@code /} or {@code @} (mask too
+   * much, never too little).
+   */
+  private static String maskUserInfo(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    int from = 0;
+    int scheme;
+    while ((scheme = text.indexOf("://", from)) >= 0) {
+      int start = scheme + 3;
+      int end = start;
+      while (end < text.length() && "?# \t\n\r".indexOf(text.charAt(end)) < 0) {
+        end++;
+      }
+      int at = text.lastIndexOf('@', end - 1);
+      out.append(text, from, start);
+      if (at >= start) {
+        int colon = text.indexOf(':', start);
+        int keep = colon >= start && colon < at ? colon + 1 : start; // the user name stays
+        out.append(text, start, keep).append("***");
+        from = at;
+      } else {
+        from = start;
+      }
+    }
+    return out.append(text.substring(from)).toString();
   }
 
   /** 22023: names the property, the value and what is allowed. */
@@ -94,8 +121,14 @@ public final class Errors {
    */
   public static boolean isRetryableLoginFailure(SQLException e) {
     String state = e.getSQLState();
+    // besides the connection classes, what belongs to one member and passes: too many
+    // connections or other lack of resources (53), a role check cut by a timeout (57014), a
+    // system error such as I/O (58)
     return state == null
         || state.startsWith("08")
+        || state.startsWith("53")
+        || state.startsWith("58")
+        || state.equals("57014")
         || state.equals("57P01")
         || state.equals("57P02")
         || state.equals("57P03");

@@ -55,13 +55,21 @@ public final class Logins {
    *     too long or the caller was interrupted
    */
   public Connection open(String member, Login login, int loginSeconds) throws SQLException {
+    if (Thread.currentThread().isInterrupted()) {
+      // no login for a caller that has given up: it would only be closed on arrival
+      throw new SQLException("interrupted before the login to " + member, Errors.NO_FIT_MEMBER);
+    }
     CompletableFuture<Connection> future = new CompletableFuture<>();
     Set<CompletableFuture<Connection>> toMember =
         inFlight.computeIfAbsent(member, m -> ConcurrentHashMap.newKeySet());
     toMember.add(future);
+    boolean handedOut = false;
     try {
       THREADS.execute(() -> run(login, future));
-      return future.get(loginSeconds + 1L, TimeUnit.SECONDS);
+      // pgjdbc bounds the login itself; the margin covers handing the result over
+      Connection c = future.get(loginSeconds * 1000L + 500, TimeUnit.MILLISECONDS);
+      handedOut = true;
+      return c;
     } catch (ExecutionException e) {
       if (e.getCause() instanceof SQLException sql) {
         throw sql;
@@ -76,8 +84,16 @@ public final class Logins {
       throw new SQLException("interrupted during the login to " + member, Errors.NO_FIT_MEMBER, e);
     } finally {
       toMember.remove(future);
-      future.cancel(false); // no-op when done; otherwise its connection is closed on arrival
+      // not done: its connection is closed on arrival; done just after we gave up: close it here
+      if (!handedOut && !future.cancel(false) && !future.isCompletedExceptionally()) {
+        closeQuietly(future.join());
+      }
     }
+  }
+
+  /** Runs {@code task} on one of the library's daemon threads (never the caller's). */
+  public static void background(Runnable task) {
+    THREADS.execute(task);
   }
 
   /**

@@ -91,7 +91,8 @@ public record PatroniConfig(
       return false;
     }
     int end = start + 2;
-    while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
+    // the host list ends at '/', but a password may hold one: look up to the query
+    while (end < url.length() && "?#".indexOf(url.charAt(end)) < 0) {
       end++;
     }
     return url.substring(start + 2, end).contains("@");
@@ -255,7 +256,7 @@ public record PatroniConfig(
   public Properties connectionProperties(TargetServerType type) {
     Properties props = new Properties();
     props.putAll(pgProperties);
-    if (type.isReplicaRead()) {
+    if (type.isReadOnly()) {
       props.putIfAbsent("readOnlyMode", "always");
     }
     if (type.isReplicaRead() && readOnlyUser != null) {

@@ -55,6 +55,10 @@ public final class Fitness {
     if (m.lagBytes().isEmpty()) {
       return Optional.of("lag unknown");
     }
+    if (maxLagBytes.isPresent() && topology.source() == ClusterTopology.Source.PROBE) {
+      // probing PostgreSQL tells the role, not the lag: never staler than asked
+      return Optional.of("lag unknown without Patroni, and maxReplicationLag is set");
+    }
     long settled = topology.settledTimeline();
     if (m.timeline() >= 0 && settled >= 0 && m.timeline() < settled) {
       return Optional.of(

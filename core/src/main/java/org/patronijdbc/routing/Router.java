@@ -48,8 +48,16 @@ public final class Router {
     return target;
   }
 
-  /** The members to try, in order, and why the others were left out. */
+  /** The members to try, in order, and why the others were left out; takes a turn. */
   public Route route(ClusterTopology topology) {
+    return route(topology, true);
+  }
+
+  /**
+   * As {@link #route(ClusterTopology)}; without {@code takeTurn} the rotation stays where it is
+   * (for callers that only want to know who is fit, such as pools following the topology).
+   */
+  public Route route(ClusterTopology topology, boolean takeTurn) {
     List<String> unfit = new ArrayList<>();
     Optional<ClusterMember> leader = Optional.empty();
     List<ClusterMember> readers = new ArrayList<>();
@@ -72,7 +80,7 @@ public final class Router {
           };
       why.ifPresent(w -> unfit.add(m.name() + ": " + w));
     }
-    List<ClusterMember> ordered = select(readers);
+    List<ClusterMember> ordered = takeTurn ? select(readers) : readers;
     List<ClusterMember> candidates = new ArrayList<>();
     Optional<ClusterMember> fallback = Optional.empty();
     switch (target) {
@@ -135,6 +143,18 @@ public final class Router {
     public Route {
       candidates = List.copyOf(candidates);
       unfit = List.copyOf(unfit);
+    }
+
+    /** Every member to try, in order: the candidates, then the fallback. */
+    public List<ClusterMember> all() {
+      List<ClusterMember> all = new ArrayList<>(candidates);
+      fallback.ifPresent(all::add);
+      return all;
+    }
+
+    /** Whether {@code member} is among {@link #all()}. */
+    public boolean includes(String member) {
+      return all().stream().anyMatch(m -> m.name().equals(member));
     }
 
     /** Whether only the fallback is left: no member is fit, the leader serves the reads. */

@@ -69,6 +69,14 @@ public enum TargetServerType {
     return this == REPLICA || this == PREFER_REPLICA || this == SYNC_REPLICA;
   }
 
+  /**
+   * Whether connections of this type are read-only ({@code readOnly()}, {@code syncReplica}): the
+   * leader fallback's too. {@code preferReplica} connections are not, they may be meant to write.
+   */
+  public boolean isReadOnly() {
+    return this == REPLICA || this == SYNC_REPLICA;
+  }
+
   @Override
   public String toString() {
     return spelling;

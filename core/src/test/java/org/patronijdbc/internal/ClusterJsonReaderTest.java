@@ -131,6 +131,9 @@ class ClusterJsonReaderTest {
 
     t = ClusterJsonReader.read(oneReplica("\"lag\": \"unknown\", \"replay_lag\": 10"), "test");
     assertThat(t.member("n2").orElseThrow().lagBytes()).isEmpty();
+
+    t = ClusterJsonReader.read(oneReplica("\"lag\": 10, \"replay_lag\": \"unknown\""), "test");
+    assertThat(t.member("n2").orElseThrow().lagBytes()).isEmpty();
   }
 
   @Test

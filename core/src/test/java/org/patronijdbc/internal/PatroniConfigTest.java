@@ -204,6 +204,12 @@ class PatroniConfigTest {
         .isEqualTo("x?password=***&sslPassword=***&PATRONIPASSWORD=***&user=d");
     assertThat(Errors.mask("jdbc:patroni:postgresql://h1:5432,h2:5432/db"))
         .isEqualTo("jdbc:patroni:postgresql://h1:5432,h2:5432/db");
+    // a password holding '/' or '@' is masked whole
+    assertThat(Errors.mask("jdbc:patroni:postgresql://app:se/cr@et@h1/db?x=1"))
+        .isEqualTo("jdbc:patroni:postgresql://app:***@h1/db?x=1");
+    assertThatThrownBy(() -> parse("jdbc:patroni:postgresql://app:se/cret@h1/db"))
+        .hasMessageNotContaining("cret")
+        .hasMessageContaining("user:password@");
     assertThatThrownBy(() -> parse("jdbc:patroni:postgresql://app:secret@h1/db"))
         .hasMessageNotContaining("secret")
         .hasMessageContaining("user:password@");

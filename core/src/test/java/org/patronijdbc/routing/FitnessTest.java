@@ -80,4 +80,18 @@ class FitnessTest {
     assertThat(Fitness.whyNotWritable(LEADER, topology(LEADER, replica))).isEmpty();
     assertThat(Fitness.whyNotWritable(replica, topology(LEADER, replica))).contains("replica");
   }
+
+  @Test
+  void aProbedReplicaServesNoReadsWhenALagLimitIsSet() {
+    ClusterMember probed = member("h2:5432", MemberRole.REPLICA, -1, 0L, Map.of());
+    ClusterTopology t =
+        new ClusterTopology(
+            "",
+            List.of(member("h1:5432", MemberRole.LEADER, -1, 0L, Map.of()), probed),
+            Instant.now(),
+            ClusterTopology.Source.PROBE);
+
+    assertThat(Fitness.whyNotReadable(probed, t, OptionalLong.of(1 << 20))).isPresent();
+    assertThat(Fitness.whyNotReadable(probed, t, NO_LIMIT)).isEmpty();
+  }
 }

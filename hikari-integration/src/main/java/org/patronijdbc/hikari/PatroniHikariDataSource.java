@@ -103,6 +103,7 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
             router,
             readName,
             config.getConnectionTimeout(),
+            readMinimumIdle(config, readPoolSize),
             member ->
                 member.equals(readName)
                     ? pool(base, readName, router.readOnly(), readPoolSize, true)
@@ -114,8 +115,9 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
                         true));
     rerouter = new PoolRerouter(router, writePool, readPools);
     try {
-      topology().ifPresent(rerouter::start);
+      // listen first, then start from the current topology: a snapshot in between is not lost
       router.addTopologyListener(rerouter);
+      topology().ifPresent(rerouter::start);
     } catch (SQLException e) {
       close();
       throw new IllegalStateException("cannot follow the cluster's topology: " + e.getMessage(), e);
@@ -135,6 +137,10 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
     return config;
   }
 
+  private static int readMinimumIdle(HikariConfig base, int size) {
+    return Math.min(size, base.getMinimumIdle() < 0 ? size : base.getMinimumIdle());
+  }
+
   /**
    * One pool over {@code source}, configured from {@code base} only through calls every supported
    * HikariCP line accepts (6.x rejects {@code setDriverClassName(null)}; with a data source set,
@@ -151,7 +157,7 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
     c.setDataSource(source);
     c.setPoolName(name);
     c.setMaximumPoolSize(size);
-    c.setMinimumIdle(Math.min(size, base.getMinimumIdle() < 0 ? size : base.getMinimumIdle()));
+    c.setMinimumIdle(readMinimumIdle(base, size));
     c.setExceptionOverride(new PatroniExceptionOverride(router));
     if (reads) {
       c.setReadOnly(true); // Hikari resets each connection to this when it is returned
@@ -228,13 +234,15 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
     } catch (SQLException | RuntimeException e) {
       // closed already
     }
+    // the data source first: connection adders still logging in fail at once (08003) instead of
+    // holding each pool's shutdown for a login timeout
+    router.close();
     if (readPools != null) {
       readPools.close();
     }
     if (writePool != null) {
       writePool.close();
     }
-    router.close();
   }
 
   /** Whether {@link #close()} was called. */

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +22,6 @@ import javax.sql.DataSource;
 import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.routing.Router;
 import org.patronijdbc.routing.TargetServerType;
-import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
 import org.slf4j.LoggerFactory;
 
@@ -37,92 +37,123 @@ final class ReadPools implements DataSource {
 
   private static final org.slf4j.Logger log = LoggerFactory.getLogger(ReadPools.class);
 
-  /** How long a checkout waits on one member's pool before it tries the next one. */
+  /** How long a checkout waits on one member's pool before it looks at the next one. */
   private static final long SLICE_MS = 500;
+
+  /** How long a retired pool stays open at least: a checkout may have just picked it. */
+  private static final long RETIRED_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  private record Retired(HikariDataSource pool, long sinceNanos) {}
 
   private final PatroniDataSource router;
   private final String name;
   private final long connectionTimeoutMs;
+  private final int minimumIdle;
   private final Function<String, HikariDataSource> newPool;
   private final Map<String, HikariDataSource> pools = new LinkedHashMap<>(); // guarded by this
-  private final Set<HikariDataSource> retired = new HashSet<>(); // guarded by this
-  private Set<String> targets = Set.of(); // guarded by this
+  private final Map<String, Retired> retired = new HashMap<>(); // guarded by this
+  private Set<String> routable = Set.of(); // guarded by this: members a checkout may use
   private boolean closed; // guarded by this
 
   /**
+   * @param minimumIdle the pools' minimumIdle, given back to a retired pool that is used again
    * @param newPool makes the pool for a member name, or for {@code name} itself: the unpinned one
    */
   ReadPools(
       PatroniDataSource router,
       String name,
       long connectionTimeoutMs,
+      int minimumIdle,
       Function<String, HikariDataSource> newPool) {
     this.router = router;
     this.name = name;
     this.connectionTimeoutMs = connectionTimeoutMs;
+    this.minimumIdle = minimumIdle;
     this.newPool = newPool;
   }
 
-  /** A read connection from the pool of the member whose turn it is, else the next one's. */
+  /**
+   * A read connection from the pool of the fit replica whose turn it is, else the next one's; the
+   * leader's only when no replica is fit or every fit replica's pool fails to connect (a busy pool
+   * is waited for, not spilled onto the leader). Each wait is at most {@value #SLICE_MS} ms before
+   * the route is looked at again, up to the pools' {@code connectionTimeout}.
+   */
   @Override
   public Connection getConnection() throws SQLException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectionTimeoutMs);
-    Optional<ClusterTopology> topology = router.topology();
-    if (topology.isEmpty()) {
-      return pool(name).getConnection();
-    }
-    closeIdleRetired();
-    Router.Route route = router.route(TargetServerType.REPLICA, topology.get());
-    List<ClusterMember> order = new ArrayList<>(route.candidates());
-    route.fallback().ifPresent(order::add);
-    if (order.isEmpty()) {
-      throw new SQLTransientConnectionException(
-          name + " - no member can serve replica reads now: " + route.unfit(), "08001");
-    }
+    Set<String> cannotConnect = new HashSet<>();
     SQLException last = null;
-    for (int i = 0; i < order.size(); i++) {
-      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-      if (left <= 0) {
-        break;
+    while (true) {
+      closeIdleRetired();
+      Optional<ClusterTopology> topology = router.topology();
+      if (topology.isEmpty()) {
+        return pool(name).getConnection();
       }
-      long wait = i == order.size() - 1 ? left : Math.min(left, SLICE_MS);
-      try {
-        return poolOf(pool(order.get(i).name())).getConnection(wait);
-      } catch (SQLException e) {
-        last = e;
+      Router.Route route = router.route(TargetServerType.REPLICA, topology.get());
+      List<String> order = new ArrayList<>();
+      route.candidates().forEach(m -> order.add(m.name()));
+      if (route.fallback().isPresent() && cannotConnect.containsAll(order)) {
+        order.add(route.fallback().get().name());
+      }
+      if (order.isEmpty()) {
+        throw new SQLTransientConnectionException(
+            name + " - no member can serve replica reads now: " + route.unfit(), "08001");
+      }
+      for (String member : order) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          throw last != null
+              ? last
+              : new SQLTransientConnectionException(
+                  name + " - no read connection within " + connectionTimeoutMs + " ms", "08001");
+        }
+        HikariDataSource pool;
+        try {
+          pool = pool(member);
+        } catch (SQLException e) {
+          last = e; // left the readers since the route was read
+          continue;
+        }
+        try {
+          return borrow(pool, Math.min(left, SLICE_MS));
+        } catch (SQLException e) {
+          last = e;
+          if (pool.getHikariPoolMXBean() == null
+              || pool.getHikariPoolMXBean().getTotalConnections() == 0) {
+            cannotConnect.add(member);
+          }
+        }
       }
     }
-    throw last != null
-        ? last
-        : new SQLTransientConnectionException(
-            name + " - no read connection within " + connectionTimeoutMs + " ms", "08001");
   }
 
   /**
    * Follows a new topology: the pools of members that no longer serve reads are retired (their idle
-   * connections close now, in-use ones when returned), the others keep theirs.
+   * connections close now, in-use ones when returned), the others keep theirs. The leader's pool
+   * stays only while no replica is fit.
    */
   synchronized void reroute(ClusterTopology topology) {
     Router.Route route;
     try {
-      route = router.route(TargetServerType.REPLICA, topology);
+      route = router.route(TargetServerType.REPLICA, topology, false);
     } catch (SQLException e) {
       return; // the data source is closed
     }
-    Set<String> now = new HashSet<>();
-    route.candidates().forEach(m -> now.add(m.name()));
-    route.fallback().ifPresent(m -> now.add(m.name()));
-    if (!now.equals(targets)) {
-      log.info("{} - readers {} -> {}", name, targets, now);
+    Set<String> readers = new HashSet<>();
+    route.candidates().forEach(m -> readers.add(m.name()));
+    if (route.onlyFallback()) {
+      readers.add(route.fallback().get().name());
     }
-    targets = Set.copyOf(now);
+    Set<String> all = new HashSet<>();
+    route.all().forEach(m -> all.add(m.name()));
+    if (!all.equals(routable)) {
+      log.info("{} - readers {} -> {}", name, routable, all);
+    }
+    routable = Set.copyOf(all);
     for (String member : List.copyOf(pools.keySet())) {
-      if (!member.equals(name) && !now.contains(member)) {
-        retire(member);
+      if (!readers.contains(member)) {
+        retire(member); // the unpinned pool too: the topology is known now
       }
-    }
-    if (pools.containsKey(name)) {
-      retire(name); // the topology is known now: the unpinned pool is not needed any more
     }
   }
 
@@ -131,12 +162,17 @@ final class ReadPools implements DataSource {
     return Map.copyOf(pools);
   }
 
-  synchronized void close() {
-    closed = true;
-    pools.values().forEach(HikariDataSource::close);
-    retired.forEach(HikariDataSource::close);
-    pools.clear();
-    retired.clear();
+  /** Closes every pool; call after the data source is closed, so no adder waits for a login. */
+  void close() {
+    List<HikariDataSource> all = new ArrayList<>();
+    synchronized (this) {
+      closed = true;
+      all.addAll(pools.values());
+      retired.values().forEach(r -> all.add(r.pool()));
+      pools.clear();
+      retired.clear();
+    }
+    all.forEach(HikariDataSource::close);
   }
 
   private synchronized HikariDataSource pool(String member) throws SQLException {
@@ -144,15 +180,22 @@ final class ReadPools implements DataSource {
       throw new SQLException(name + " is closed", "08003");
     }
     HikariDataSource pool = pools.get(member);
-    if (pool == null && !member.equals(name) && !targets.contains(member)) {
+    if (pool != null) {
+      return pool;
+    }
+    if (!member.equals(name) && !routable.contains(member)) {
       // routed from a topology older than the last reroute: that member left the readers
       throw new SQLTransientConnectionException(
           name + " - " + member + " serves no reads any more", "08001");
     }
-    if (pool == null) {
+    Retired back = retired.remove(member);
+    if (back != null && !back.pool().isClosed() && back.pool().getHikariPoolMXBean() != null) {
+      pool = back.pool(); // a member fit again before its pool closed: same pool, same metrics
+      pool.getHikariConfigMXBean().setMinimumIdle(minimumIdle);
+    } else {
       pool = newPool.apply(member);
-      pools.put(member, pool);
     }
+    pools.put(member, pool);
     return pool;
   }
 
@@ -164,20 +207,27 @@ final class ReadPools implements DataSource {
     log.info("{} - retiring its connections", pool.getPoolName());
     pool.getHikariConfigMXBean().setMinimumIdle(0); // no refill towards a member we left
     pool.getHikariPoolMXBean().softEvictConnections();
-    retired.add(pool);
+    retired.put(member, new Retired(pool, System.nanoTime()));
   }
 
-  /** Closes retired pools once nobody holds one of their connections; off the caller's thread. */
+  /**
+   * Closes retired pools that nobody has used for {@link #RETIRED_GRACE_NANOS}; off the caller's
+   * thread.
+   */
   private void closeIdleRetired() {
     List<HikariDataSource> idle = new ArrayList<>();
     synchronized (this) {
       if (retired.isEmpty()) {
         return;
       }
-      for (HikariDataSource pool : List.copyOf(retired)) {
-        if (pool.getHikariPoolMXBean() == null
-            || pool.getHikariPoolMXBean().getActiveConnections() == 0) {
-          retired.remove(pool);
+      long now = System.nanoTime();
+      for (Map.Entry<String, Retired> e : List.copyOf(retired.entrySet())) {
+        HikariDataSource pool = e.getValue().pool();
+        boolean unused =
+            pool.getHikariPoolMXBean() == null
+                || pool.getHikariPoolMXBean().getActiveConnections() == 0;
+        if (unused && now - e.getValue().sinceNanos() > RETIRED_GRACE_NANOS) {
+          retired.remove(e.getKey());
           idle.add(pool);
         }
       }
@@ -190,11 +240,11 @@ final class ReadPools implements DataSource {
     }
   }
 
-  private static HikariPool poolOf(HikariDataSource pool) throws SQLException {
-    if (pool.getHikariPoolMXBean() instanceof HikariPool p) {
-      return p;
+  private static Connection borrow(HikariDataSource pool, long timeoutMs) throws SQLException {
+    if (!pool.isClosed() && pool.getHikariPoolMXBean() instanceof HikariPool p) {
+      return p.getConnection(timeoutMs);
     }
-    throw new SQLException(pool.getPoolName() + " is closed", "08003");
+    throw new SQLTransientConnectionException(pool.getPoolName() + " is closed", "08003");
   }
 
   @Override
