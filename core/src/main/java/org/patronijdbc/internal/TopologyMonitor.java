@@ -66,7 +66,7 @@ public final class TopologyMonitor {
   private final ConcurrentHashMap<String, Long> unreachableUntil = new ConcurrentHashMap<>();
   private final AtomicBoolean immediatePending = new AtomicBoolean();
   private final LoginThrottle logins = new LoginThrottle();
-  private volatile long lastPollStartNanos = System.nanoTime() - FAST_POLL_MS * 1_000_000;
+  private long lastPollStartNanos = System.nanoTime() - FAST_POLL_MS * 1_000_000; // monitor thread
   // a lock, not an object monitor: a virtual thread waiting for a poll must not pin its carrier
   private final ReentrantLock pollLock = new ReentrantLock();
   private final Condition polled = pollLock.newCondition();
@@ -155,13 +155,8 @@ public final class TopologyMonitor {
             stableLeaderPolls = 0; // on the monitor thread, like every other use of it
             pollAndReschedule();
           };
-      long sinceLast = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastPollStartNanos);
       try {
-        if (sinceLast >= FAST_POLL_MS) {
-          thread.execute(poll);
-        } else {
-          thread.schedule(poll, FAST_POLL_MS - sinceLast, TimeUnit.MILLISECONDS);
-        }
+        thread.execute(poll); // pollAndReschedule keeps polls apart
       } catch (RejectedExecutionException e) {
         immediatePending.set(false); // closed meanwhile
       }
@@ -273,6 +268,15 @@ public final class TopologyMonitor {
     }
     if (next != null) {
       next.cancel(false);
+    }
+    // the one rule that bounds the REST load: polls start at least FAST_POLL_MS apart, however
+    // many refreshes were asked for and whenever the scheduled poll falls due
+    long sinceLastMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastPollStartNanos);
+    if (sinceLastMs < FAST_POLL_MS) {
+      next =
+          thread.schedule(
+              this::pollAndReschedule, FAST_POLL_MS - sinceLastMs, TimeUnit.MILLISECONDS);
+      return;
     }
     lastPollStartNanos = System.nanoTime();
     try {
