@@ -1,9 +1,13 @@
 package org.patronijdbc.hikari;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.SQLExceptionOverride;
+import java.lang.reflect.Method;
 import java.sql.SQLException;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.patronijdbc.PatroniDataSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides, once per failed statement (never on success), whether Hikari evicts the connection: a
@@ -26,10 +30,47 @@ final class PatroniExceptionOverride implements SQLExceptionOverride {
           .findFirst()
           .orElse(Override.CONTINUE_EVICT);
 
+  /** {@code HikariConfig.setExceptionOverride(instance)}, from HikariCP 6 on; null on 5.1. */
+  private static final Method SET_OVERRIDE = setOverride();
+
+  private static final AtomicBoolean TOLD = new AtomicBoolean();
+
   private final PatroniDataSource router;
 
-  PatroniExceptionOverride(PatroniDataSource router) {
+  private PatroniExceptionOverride(PatroniDataSource router) {
     this.router = router;
+  }
+
+  /**
+   * Installs the override on {@code config} where the HikariCP line allows an instance (6.x and
+   * 7.x). HikariCP 5.1 only takes a class name and builds it itself, without the data source it
+   * needs: there the pools run without it (once INFO), so a failed statement does not make the
+   * topology be read at once (the next poll, {@code topologyRefreshMs}, does) and a 25006
+   * connection goes when the write pool retires for the new leader.
+   */
+  static void install(HikariConfig config, PatroniDataSource router) {
+    if (SET_OVERRIDE == null) {
+      if (TOLD.compareAndSet(false, true)) {
+        LoggerFactory.getLogger(PatroniExceptionOverride.class)
+            .info(
+                "HikariCP before 6.0: no exception override, so failed statements do not trigger"
+                    + " an immediate topology refresh");
+      }
+      return;
+    }
+    try {
+      SET_OVERRIDE.invoke(config, new PatroniExceptionOverride(router));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot install the exception override: " + e, e);
+    }
+  }
+
+  private static Method setOverride() {
+    try {
+      return HikariConfig.class.getMethod("setExceptionOverride", SQLExceptionOverride.class);
+    } catch (NoSuchMethodException e) {
+      return null;
+    }
   }
 
   @java.lang.Override

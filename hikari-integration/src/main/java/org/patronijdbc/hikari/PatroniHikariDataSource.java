@@ -158,7 +158,7 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
     c.setPoolName(name);
     c.setMaximumPoolSize(size);
     c.setMinimumIdle(readMinimumIdle(base, size));
-    c.setExceptionOverride(new PatroniExceptionOverride(router));
+    PatroniExceptionOverride.install(c, router);
     if (reads) {
       c.setReadOnly(true); // Hikari resets each connection to this when it is returned
       c.setInitializationFailTimeout(-1); // a member's pool starts even while it cannot connect
