@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.logging.Logger;
@@ -43,7 +45,16 @@ final class ReadPools implements DataSource {
   /** How long a retired pool stays open at least: a checkout may have just picked it. */
   private static final long RETIRED_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
+  /**
+   * How long a member whose pool just failed to produce any connection goes last: a crashed replica
+   * that Patroni still lists costs one slice, not one per checkout (as the connector's unreachable
+   * mark does for single connects).
+   */
+  private static final long FAILING_NANOS = TimeUnit.SECONDS.toNanos(5);
+
   private record Retired(HikariDataSource pool, long sinceNanos) {}
+
+  private final ConcurrentHashMap<String, Long> failingUntil = new ConcurrentHashMap<>();
 
   private final PatroniDataSource router;
   private final String name;
@@ -92,6 +103,9 @@ final class ReadPools implements DataSource {
       Router.Route route = router.route(TargetServerType.REPLICA, topology.get());
       List<String> order = new ArrayList<>();
       route.candidates().forEach(m -> order.add(m.name()));
+      if (!failingUntil.isEmpty()) {
+        order.sort(Comparator.comparing(this::failingLately)); // stable: turns kept otherwise
+      }
       if (route.fallback().isPresent() && cannotConnect.containsAll(order)) {
         order.add(route.fallback().get().name());
       }
@@ -115,12 +129,17 @@ final class ReadPools implements DataSource {
           continue;
         }
         try {
-          return borrow(pool, Math.min(left, SLICE_MS));
+          Connection c = borrow(pool, Math.min(left, SLICE_MS));
+          if (!failingUntil.isEmpty()) {
+            failingUntil.remove(member);
+          }
+          return c;
         } catch (SQLException e) {
           last = e;
           if (pool.getHikariPoolMXBean() == null
               || pool.getHikariPoolMXBean().getTotalConnections() == 0) {
             cannotConnect.add(member);
+            failingUntil.put(member, System.nanoTime() + FAILING_NANOS);
           }
         }
       }
@@ -238,6 +257,11 @@ final class ReadPools implements DataSource {
       closer.setDaemon(true);
       closer.start();
     }
+  }
+
+  private boolean failingLately(String member) {
+    Long until = failingUntil.get(member);
+    return until != null && until - System.nanoTime() > 0;
   }
 
   private static Connection borrow(HikariDataSource pool, long timeoutMs) throws SQLException {
