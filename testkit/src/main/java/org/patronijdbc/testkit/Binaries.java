@@ -58,6 +58,25 @@ record Binaries(Path etcd, Path patroni, Path postgresBinDir) {
         });
   }
 
+  /**
+   * Why this Patroni cannot run a quorum commit cluster, or empty when it can: {@code
+   * synchronous_mode: quorum} came with Patroni 4.
+   */
+  Optional<String> whyNoQuorumCommit() {
+    int major = patroniMajor();
+    if (major >= 4) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "quorum commit (synchronous_mode: quorum) needs Patroni 4 or later, but "
+            + patroni
+            + " is Patroni "
+            + major
+            + "; point "
+            + PATRONI_ENV
+            + " (or builder().patroni(path)) at a Patroni 4");
+  }
+
   /** Finds the binaries on {@code PATH} and in Debian's PostgreSQL directories. */
   static Binaries locate() {
     String path = System.getenv().getOrDefault("PATH", "");

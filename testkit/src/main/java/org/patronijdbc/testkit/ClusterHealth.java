@@ -21,11 +21,15 @@ final class ClusterHealth {
    * @param expected the members that should run
    * @param stopped the members stopped on purpose: Patroni keeps a stopped member in /cluster
    *     (state "stopped") until its key expires, so they are ignored
-   * @param synchronous whether the cluster runs in synchronous mode: then one replica must be the
-   *     synchronous standby
+   * @param synchronousRole the role a synchronous standby has in /cluster ({@code sync_standby}, or
+   *     {@code quorum_standby} under quorum commit), empty when the cluster runs asynchronous: then
+   *     at least one replica must have it
    */
   static Optional<String> problem(
-      List<Member> view, Set<String> expected, Set<String> stopped, boolean synchronous) {
+      List<Member> view,
+      Set<String> expected,
+      Set<String> stopped,
+      Optional<String> synchronousRole) {
     List<Member> live = view.stream().filter(m -> !stopped.contains(m.name())).toList();
     Set<String> reported = live.stream().map(Member::name).collect(Collectors.toSet());
     if (!reported.equals(expected)) {
@@ -49,10 +53,10 @@ final class ClusterHealth {
       }
       replicas.add(m.name());
     }
-    if (synchronous
+    if (synchronousRole.isPresent()
         && !replicas.isEmpty()
-        && live.stream().noneMatch(m -> m.role().equals("sync_standby"))) {
-      return Optional.of("no synchronous standby yet");
+        && live.stream().noneMatch(m -> m.role().equals(synchronousRole.get()))) {
+      return Optional.of("no " + synchronousRole.get() + " yet");
     }
     try {
       for (Member m : live) {

@@ -54,7 +54,11 @@ final class MemberNode {
     dcs.put("ttl", settings.ttl());
     dcs.put("loop_wait", settings.loopWait());
     dcs.put("retry_timeout", settings.retryTimeout());
-    dcs.put("synchronous_mode", settings.synchronousMode());
+    // Under quorum commit Patroni's default synchronous_node_count (1) is kept on purpose: every
+    // caught-up replica becomes a quorum standby and a commit waits for ANY 1 of them, the shape
+    // Patroni's docs describe; more would make each commit wait for every replica of a 3-member
+    // cluster.
+    dcs.put("synchronous_mode", settings.synchronousModeSetting());
     dcs.put("primary_start_timeout", settings.primaryStartTimeout());
     dcs.put("postgresql", dcsPostgres);
 

@@ -547,7 +547,7 @@ public final class PatroniCluster implements AutoCloseable {
     Set<String> stopped = new HashSet<>();
     Set<String> expected = new HashSet<>();
     nodes.values().forEach(n -> (n.isStopped() ? stopped : expected).add(n.name));
-    return ClusterHealth.problem(view, expected, stopped, settings.synchronousMode());
+    return ClusterHealth.problem(view, expected, stopped, settings.synchronousRole());
   }
 
   private void failIfAMemberDied() {
@@ -626,6 +626,12 @@ public final class PatroniCluster implements AutoCloseable {
       Binaries binaries = Binaries.locate();
       if (settings.patroni() != null) {
         binaries = binaries.withPatroni(settings.patroni());
+      }
+      if (settings.quorumCommit()) {
+        Optional<String> why = binaries.whyNoQuorumCommit();
+        if (why.isPresent()) {
+          throw new IllegalStateException(why.get());
+        }
       }
       cluster = new PatroniCluster(settings, binaries);
     } catch (IOException e) {

@@ -11,6 +11,7 @@ public final class PatroniClusterBuilder {
   private int loopWait = 1;
   private int retryTimeout = 5;
   private boolean synchronousMode;
+  private boolean quorumCommit;
   private int primaryStartTimeout;
   private boolean restTls;
   private final Map<String, Map<String, Object>> tags = new HashMap<>();
@@ -52,6 +53,18 @@ public final class PatroniClusterBuilder {
   /** Patroni's synchronous_mode (default off). */
   public PatroniClusterBuilder synchronousMode(boolean on) {
     this.synchronousMode = on;
+    return this;
+  }
+
+  /**
+   * Patroni 4's quorum commit ({@code synchronous_mode: quorum}, default off): every caught-up
+   * replica without {@code nosync} becomes a {@code quorum_standby} and a commit waits for any one
+   * of them (Patroni's default {@code synchronous_node_count} of 1). It is a synchronous mode of
+   * its own: {@link #synchronousMode} does not matter when it is on. {@link #start()} fails at once
+   * with an {@link IllegalStateException} on Patroni 3.
+   */
+  public PatroniClusterBuilder quorumCommit(boolean on) {
+    this.quorumCommit = on;
     return this;
   }
 
@@ -101,8 +114,9 @@ public final class PatroniClusterBuilder {
   /**
    * Starts the cluster and waits until it is healthy.
    *
-   * @throws IllegalStateException when a binary is missing (the message names the apt packages) or
-   *     the cluster does not become healthy in time (the message holds the member logs)
+   * @throws IllegalStateException when a binary is missing (the message names the apt packages),
+   *     {@link #quorumCommit} is asked of Patroni 3, or the cluster does not become healthy in time
+   *     (the message holds the member logs)
    */
   public PatroniCluster start() {
     return PatroniCluster.start(
@@ -112,6 +126,7 @@ public final class PatroniClusterBuilder {
             loopWait,
             retryTimeout,
             synchronousMode,
+            quorumCommit,
             primaryStartTimeout,
             restTls,
             tags,

@@ -36,6 +36,28 @@ class BinariesTest {
     assertThat(found.patroni()).isEqualTo(dir.resolve("bin/patroni"));
   }
 
+  @Test
+  void quorumCommitNeedsPatroni4(@TempDir Path dir) throws Exception {
+    Binaries patroni3 = binariesWithPatroni(dir.resolve("3/patroni"), "patroni 3.0.2");
+    Binaries patroni4 = binariesWithPatroni(dir.resolve("4/patroni"), "patroni 4.0.7");
+
+    assertThat(patroni3.whyNoQuorumCommit())
+        .hasValueSatisfying(
+            why ->
+                assertThat(why)
+                    .contains("quorum commit (synchronous_mode: quorum) needs Patroni 4")
+                    .contains("is Patroni 3")
+                    .contains(Binaries.PATRONI_ENV));
+    assertThat(patroni4.whyNoQuorumCommit()).isEmpty();
+  }
+
+  /** Binaries whose Patroni is a script answering {@code --version} with {@code version}. */
+  private static Binaries binariesWithPatroni(Path launcher, String version) throws Exception {
+    executable(launcher);
+    Files.writeString(launcher, "#!/bin/sh\necho '" + version + "'\n");
+    return new Binaries(launcher.resolveSibling("etcd"), launcher, launcher.getParent());
+  }
+
   private static void executable(Path file) throws Exception {
     Files.createDirectories(file.getParent());
     Files.createFile(
