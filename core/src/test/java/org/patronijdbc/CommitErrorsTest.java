@@ -41,6 +41,13 @@ class CommitErrorsTest {
   }
 
   @Test
+  void aSessionTheServerEndedDuringCommitIs08007() {
+    // a terminating backend completes a COMMIT it began, then sends FATAL 57P01 instead of "COMMIT"
+    assertThat(stateOfCommit("57P01")).isEqualTo("08007");
+    assertThat(stateOfCommit("57P02")).isEqualTo("08007");
+  }
+
+  @Test
   void theServersOwnAnswerToCommitIsKept() {
     assertThat(stateOfCommit("40001")).isEqualTo("40001");
     assertThat(stateOfCommit("25006")).isEqualTo("25006");

@@ -148,12 +148,19 @@ public final class Errors {
 
   /**
    * What a failed COMMIT means to the application: an I/O failure while the COMMIT was under way
-   * (class 08 but 08003) leaves the outcome unknown, 08007; a connection that was closed before
-   * (08003) never sent it, and every other error is the server's own answer, both kept as they are.
+   * (class 08 but 08003) leaves the outcome unknown, 08007, and so does a server that ended the
+   * session meanwhile (57P01, 57P02: a backend told to terminate finishes a COMMIT it has begun and
+   * then sends FATAL instead of its answer, as seen in switchovers: the row was there). A
+   * connection that was closed before (08003) never sent it, and every other error is the server's
+   * own answer, both kept as they are.
    */
   public static SQLException duringCommit(String member, SQLException e) {
     String state = e.getSQLState();
-    if (state == null || !state.startsWith("08") || state.equals(CONNECTION_DOES_NOT_EXIST)) {
+    boolean lost =
+        state != null
+            && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02"))
+            && !state.equals(CONNECTION_DOES_NOT_EXIST);
+    if (!lost) {
       return e;
     }
     return new SQLTransientConnectionException(
