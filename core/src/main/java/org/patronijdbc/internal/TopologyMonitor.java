@@ -306,8 +306,11 @@ public final class TopologyMonitor {
     }
     order.addAll(silent);
     for (String endpoint : order) {
+      long started = System.nanoTime();
       try {
-        ClusterTopology answer = withScope(rest.fetchCluster(endpoint), endpoint);
+        ClusterTopology answer = rest.fetchCluster(endpoint);
+        tellRestRequest(endpoint, started, true);
+        answer = withScope(answer, endpoint);
         silentUntil.remove(endpoint);
         Optional<String> untrusted = whyUntrusted(answer);
         if (untrusted.isPresent()) {
@@ -321,6 +324,7 @@ public final class TopologyMonitor {
         cursor = (all.indexOf(endpoint) + 1) % all.size();
         break;
       } catch (IOException | RuntimeException e) {
+        tellRestRequest(endpoint, started, false);
         silentUntil.put(endpoint, System.nanoTime() + SKIP_SILENT_ENDPOINT.toNanos());
         failures.add(endpoint + ": " + e.getMessage());
         log.debug("{} - {} did not answer: {}", name, endpoint, e.toString());
@@ -370,11 +374,14 @@ public final class TopologyMonitor {
     String known = scopes.get(endpoint);
     Long triedAt = scopeTriedAt.get(endpoint);
     if (known == null && (triedAt == null || System.nanoTime() - triedAt > SCOPE_RETRY.toNanos())) {
-      scopeTriedAt.put(endpoint, System.nanoTime());
+      long started = System.nanoTime();
+      scopeTriedAt.put(endpoint, started);
       try {
         known = rest.fetchScope(endpoint);
+        tellRestRequest(endpoint, started, true);
         scopes.put(endpoint, known);
       } catch (IOException e) {
+        tellRestRequest(endpoint, started, false);
         log.debug("{} - no scope from {}/patroni: {}", name, endpoint, e.toString());
       }
     }
@@ -450,6 +457,17 @@ public final class TopologyMonitor {
     for (TopologyListener listener : listeners) {
       try {
         listener.onTopologyChange(change.get());
+      } catch (RuntimeException e) {
+        log.error("{} - topology listener {} failed", name, listener, e);
+      }
+    }
+  }
+
+  private void tellRestRequest(String endpoint, long startedNanos, boolean answered) {
+    Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+    for (TopologyListener listener : listeners) {
+      try {
+        listener.onRestRequest(endpoint, took, answered);
       } catch (RuntimeException e) {
         log.error("{} - topology listener {} failed", name, listener, e);
       }

@@ -20,12 +20,12 @@ import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
 
 /** The monitor trusts an answer only if it is its cluster's and does not go back in time. */
-class TopologyTrustTest {
+public class TopologyTrustTest {
 
   private final List<MockWebServer> servers = new CopyOnWriteArrayList<>();
 
   /** A /cluster answer: {@code leader} on {@code timeline}, one replica, in {@code scope}. */
-  static String cluster(String scope, String leader, int timeline) {
+  public static String cluster(String scope, String leader, int timeline) {
     String replica = leader.equals("n1") ? "n2" : "n1";
     return "{\"scope\": \""
         + scope
