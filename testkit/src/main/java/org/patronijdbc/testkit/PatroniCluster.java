@@ -174,6 +174,31 @@ public final class PatroniCluster implements AutoCloseable {
   }
 
   /**
+   * Spring Boot's {@code spring.datasource.url}, {@code .username} and {@code .password} for this
+   * cluster ({@link #jdbcUrl} and the superuser), for a Spring test's
+   * {@code @DynamicPropertySource}:
+   *
+   * <pre>{@code
+   * static final PatroniCluster CLUSTER = PatroniCluster.builder().start();
+   *
+   * @DynamicPropertySource
+   * static void cluster(DynamicPropertyRegistry registry) {
+   *   CLUSTER.springBootProperties("postgres").forEach((k, v) -> registry.add(k, () -> v));
+   * }
+   * }</pre>
+   *
+   * A cluster held in a static field is stopped when the JVM exits, so it outlives the application
+   * contexts Spring caches between test classes.
+   */
+  public Map<String, String> springBootProperties(String database, String... params) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("spring.datasource.url", jdbcUrl(database, params));
+    p.put("spring.datasource.username", SUPERUSER);
+    p.put("spring.datasource.password", PASSWORD);
+    return p;
+  }
+
+  /**
    * A plain pgjdbc multi-host URL ({@code jdbc:postgresql://h1:p1,h2:p2/db}) for the same members.
    */
   public String multiHostJdbcUrl(String database, String... params) {
