@@ -1,0 +1,44 @@
+package org.patronijdbc.examples.boot;
+
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Writes on the leader, reads on a replica: the annotations decide, nothing else. */
+@Service
+public class GreetingService {
+
+  private final GreetingRepository greetings;
+
+  /** The service. */
+  public GreetingService(GreetingRepository greetings) {
+    this.greetings = greetings;
+  }
+
+  /** Saves a greeting; returns the server that ran the transaction. */
+  @Transactional
+  public Server save(String text) {
+    greetings.save(new Greeting(text));
+    return greetings.server();
+  }
+
+  /** How many greetings there are, and the server that counted them. */
+  @Transactional(readOnly = true)
+  public Counted count() {
+    return new Counted(greetings.count(), greetings.server());
+  }
+
+  /**
+   * Whether a greeting with this text was saved, asked of the leader (not read-only): after a
+   * COMMIT whose outcome is unknown, a replica may not have the answer yet.
+   */
+  @Transactional
+  public boolean isSaved(String text) {
+    return greetings.existsByText(text);
+  }
+
+  /** The PostgreSQL server a transaction ran on. */
+  public record Server(int port, boolean inRecovery) {}
+
+  /** A count and where it was taken. */
+  public record Counted(long count, Server server) {}
+}

@@ -1,0 +1,4 @@
+CREATE TABLE greetings (
+  id bigserial PRIMARY KEY,
+  text text NOT NULL UNIQUE
+);
