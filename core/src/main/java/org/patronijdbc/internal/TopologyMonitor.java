@@ -307,9 +307,11 @@ public final class TopologyMonitor {
     order.addAll(silent);
     for (String endpoint : order) {
       long started = System.nanoTime();
+      boolean told = false;
       try {
         ClusterTopology answer = rest.fetchCluster(endpoint);
         tellRestRequest(endpoint, started, true);
+        told = true;
         answer = withScope(answer, endpoint);
         silentUntil.remove(endpoint);
         Optional<String> untrusted = whyUntrusted(answer);
@@ -324,7 +326,9 @@ public final class TopologyMonitor {
         cursor = (all.indexOf(endpoint) + 1) % all.size();
         break;
       } catch (IOException | RuntimeException e) {
-        tellRestRequest(endpoint, started, false);
+        if (!told) {
+          tellRestRequest(endpoint, started, false);
+        }
         silentUntil.put(endpoint, System.nanoTime() + SKIP_SILENT_ENDPOINT.toNanos());
         failures.add(endpoint + ": " + e.getMessage());
         log.debug("{} - {} did not answer: {}", name, endpoint, e.toString());

@@ -126,6 +126,15 @@ public final class PatroniMetrics implements MeterBinder, AutoCloseable {
     }
   }
 
+  /** Whether replica reads go to the leader now because no replica is fit. */
+  private boolean onlyFallback(ClusterTopology t) {
+    try {
+      return source.route(TargetServerType.REPLICA, t, false).onlyFallback();
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
   /** The counters of one registry, fed by the monitor's thread. */
   private final class Registered implements TopologyListener {
     private final MeterRegistry registry;
@@ -147,7 +156,7 @@ public final class PatroniMetrics implements MeterBinder, AutoCloseable {
               .tags(tags)
               .description("Replica reads turned to the leader: no replica was fit")
               .register(registry);
-      fallingBack = topology().map(t -> readable(t) == 0).orElse(false);
+      fallingBack = topology().map(PatroniMetrics.this::onlyFallback).orElse(false);
     }
 
     @Override
@@ -158,7 +167,7 @@ public final class PatroniMetrics implements MeterBinder, AutoCloseable {
         }
       }
       ClusterTopology t = change.current();
-      boolean now = t.leader().isPresent() && readable(t) == 0;
+      boolean now = onlyFallback(t);
       if (now && !fallingBack) {
         fallbacks.increment();
       }

@@ -2,12 +2,15 @@ package org.patronijdbc.hikari;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import java.io.Closeable;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -55,6 +58,7 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
   private final HikariDataSource writePool;
   private final ReadPools readPools;
   private final PoolRerouter rerouter;
+  private volatile MetricsTrackerFactory metricsTrackerFactory;
 
   /** Both pools from {@code config}, the read pool as large as the write pool. */
   public PatroniHikariDataSource(HikariConfig config) {
@@ -159,6 +163,10 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
     c.setMaximumPoolSize(size);
     c.setMinimumIdle(readMinimumIdle(base, size));
     PatroniExceptionOverride.install(c, router);
+    MetricsTrackerFactory metrics = metricsTrackerFactory;
+    if (metrics != null && c.getMetricRegistry() == null && c.getMetricsTrackerFactory() == null) {
+      c.setMetricsTrackerFactory(metrics);
+    }
     if (reads) {
       c.setReadOnly(true); // Hikari resets each connection to this when it is returned
       c.setInitializationFailTimeout(-1); // a member's pool starts even while it cannot connect
@@ -219,6 +227,26 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
    */
   public Map<String, HikariDataSource> readPools() {
     return readPools.pools();
+  }
+
+  /**
+   * Reports every pool's metrics to {@code factory}: the write pool and the read pools, those that
+   * exist now and those made later for members that start serving reads. Pools that report already
+   * (a factory or registry in the config) keep theirs. For a metrics binder that runs after the
+   * pools started, as Spring Boot's do; a factory set in the {@code HikariConfig} reaches every
+   * pool too.
+   */
+  public void setMetricsTrackerFactory(MetricsTrackerFactory factory) {
+    metricsTrackerFactory = factory;
+    List<HikariDataSource> all = new ArrayList<>(readPools.pools().values());
+    all.add(writePool);
+    for (HikariDataSource pool : all) {
+      synchronized (pool) {
+        if (pool.getMetricRegistry() == null && pool.getMetricsTrackerFactory() == null) {
+          pool.setMetricsTrackerFactory(factory);
+        }
+      }
+    }
   }
 
   /** The cluster's latest topology, for health endpoints and logs. */

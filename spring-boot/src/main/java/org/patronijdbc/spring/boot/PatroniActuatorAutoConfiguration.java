@@ -1,17 +1,16 @@
 package org.patronijdbc.spring.boot;
 
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.sql.SQLException;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import javax.sql.DataSource;
 import org.patronijdbc.hikari.PatroniHikariDataSource;
 import org.patronijdbc.micrometer.PatroniMetrics;
 import org.springframework.boot.actuate.info.InfoContributor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -20,49 +19,20 @@ import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.HealthContributor;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.Environment;
 
 /**
- * Health, info and metrics for the application's {@link PatroniHikariDataSource}: a {@code patroni}
- * health check (the cluster), a {@code db} health check over both the write and the read pools,
- * {@code patroni} in the info endpoint, and {@link PatroniMetrics}. Each part appears when its
- * Spring Boot module is there.
+ * Health, info and metrics for the auto-configured {@link PatroniRoutingDataSource}: a {@code
+ * patroni} health check (the cluster), a {@code db} health check over both the write and the read
+ * pools, {@code patroni} in the info endpoint, {@link PatroniMetrics}, and HikariCP's meters for
+ * every pool. Each part appears when its Spring Boot module is there.
  */
 @AutoConfiguration(
     after = PatroniDataSourceAutoConfiguration.class,
     beforeName =
         "org.springframework.boot.jdbc.autoconfigure.health.DataSourceHealthContributorAutoConfiguration")
-@Conditional(PatroniActuatorAutoConfiguration.OnPatroniDataSource.class)
+@ConditionalOnBean(PatroniRoutingDataSource.class)
 public final class PatroniActuatorAutoConfiguration {
-
-  /**
-   * The application's data source is patroni-jdbc's: the auto-configured one, or a {@code
-   * PatroniHikariDataSource} of the application's own (bean conditions see default candidates only,
-   * and the auto-configured pools are not one).
-   */
-  static final class OnPatroniDataSource extends AnyNestedCondition {
-    OnPatroniDataSource() {
-      super(ConfigurationPhase.REGISTER_BEAN);
-    }
-
-    @ConditionalOnBean(PatroniRoutingDataSource.class)
-    static class AutoConfigured {}
-
-    @ConditionalOnBean(PatroniHikariDataSource.class)
-    static class Own {}
-  }
-
-  /** The application's data source, as the pools. */
-  static PatroniHikariDataSource patroni(DataSource dataSource) {
-    try {
-      return dataSource.unwrap(PatroniHikariDataSource.class);
-    } catch (SQLException e) {
-      throw new IllegalStateException(
-          "the application's DataSource is not a PatroniHikariDataSource: " + e.getMessage(), e);
-    }
-  }
 
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass({HealthIndicator.class, ConditionalOnEnabledHealthIndicator.class})
@@ -72,21 +42,20 @@ public final class PatroniActuatorAutoConfiguration {
     @Bean
     @ConditionalOnEnabledHealthIndicator("patroni")
     @ConditionalOnMissingBean(name = "patroniHealthIndicator")
-    HealthIndicator patroniHealthIndicator(
-        DataSource dataSource, Environment environment, PatroniProperties properties) {
-      PatroniHikariDataSource patroni = patroni(dataSource);
+    PatroniHealthIndicator patroniHealthIndicator(PatroniRoutingDataSource dataSource) {
       return new PatroniHealthIndicator(
-          patroni,
-          PatroniDataSourceAutoConfiguration.failoverTimeout(environment, properties, patroni),
-          Clock.systemUTC());
+          dataSource.getPatroniDataSource(), dataSource.getFailoverTimeout(), Clock.systemUTC());
     }
 
-    /** {@code db}: a connection from the write pool and one from the read pools. */
+    /**
+     * {@code db}: a connection from the write pool and one from the read pools (in place of Spring
+     * Boot's, which would see only the write pool).
+     */
     @Bean
     @ConditionalOnEnabledHealthIndicator("db")
     @ConditionalOnMissingBean(name = {"dbHealthIndicator", "dbHealthContributor"})
-    HealthContributor dbHealthContributor(DataSource dataSource) {
-      PatroniHikariDataSource patroni = patroni(dataSource);
+    HealthContributor dbHealthContributor(PatroniRoutingDataSource dataSource) {
+      PatroniHikariDataSource patroni = dataSource.getPatroniDataSource();
       Duration timeout = Duration.ofMillis(patroni.writePool().getConnectionTimeout());
       Map<String, HealthIndicator> pools = new LinkedHashMap<>();
       pools.put("write", new PoolHealthIndicator(patroni, timeout));
@@ -100,19 +69,32 @@ public final class PatroniActuatorAutoConfiguration {
   static class Info {
     @Bean
     @ConditionalOnMissingBean(name = "patroniInfoContributor")
-    InfoContributor patroniInfoContributor(DataSource dataSource) {
-      return new PatroniInfoContributor(patroni(dataSource));
+    InfoContributor patroniInfoContributor(PatroniRoutingDataSource dataSource) {
+      return new PatroniInfoContributor(dataSource.getPatroniDataSource());
     }
   }
 
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(MeterRegistry.class)
   static class Metrics {
-    /** Bound to the application's registries by Spring Boot. */
-    @Bean(destroyMethod = "close")
+    /** Bound to the application's registry by Spring Boot. */
+    @Bean
     @ConditionalOnMissingBean
-    PatroniMetrics patroniMetrics(DataSource dataSource) {
+    PatroniMetrics patroniMetrics(PatroniRoutingDataSource dataSource) {
       return new PatroniMetrics(dataSource);
+    }
+
+    /**
+     * HikariCP's meters for every pool, read pools made later included (Spring Boot's own binder
+     * reaches only the write pool). Bound after the application started, as Spring Boot binds its
+     * own, so that no registry is made early.
+     */
+    @Bean
+    MeterBinder patroniPoolMetrics(PatroniRoutingDataSource dataSource) {
+      return registry ->
+          dataSource
+              .getPatroniDataSource()
+              .setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
     }
   }
 }

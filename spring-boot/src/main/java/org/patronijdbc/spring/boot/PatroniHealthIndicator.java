@@ -11,6 +11,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.patronijdbc.PatroniDataSource;
+import org.patronijdbc.TopologyChange;
+import org.patronijdbc.TopologyListener;
 import org.patronijdbc.hikari.PatroniHikariDataSource;
 import org.patronijdbc.routing.Router;
 import org.patronijdbc.routing.TargetServerType;
@@ -23,29 +25,58 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * The {@code patroni} health check: the cluster as the data source sees it (scope, leader, each
  * member's role, state, lag and whether it serves reads). UP while a running leader is known, and
  * during a failover for up to {@code failoverTimeout} (connections wait that long for the new
- * leader); DOWN once no leader has been seen for longer, or no topology was read in that time.
- * Reads only what the data source already knows: it sends nothing.
+ * leader); DOWN once no leader has been known for longer, or no topology was read in that time.
+ * Reads only what the data source already knows: it sends nothing. It follows the topology between
+ * health requests, so how often it is asked does not change the answer.
  */
-final class PatroniHealthIndicator implements HealthIndicator {
+final class PatroniHealthIndicator implements HealthIndicator, TopologyListener, AutoCloseable {
 
   private final PatroniHikariDataSource dataSource;
   private final PatroniDataSource router;
   private final Duration failoverTimeout;
   private final Clock clock;
   private final Instant started;
-  private volatile Instant leaderSeenAt;
+
+  /** Since when no running leader is known (kept by the listener), or null while one is. */
+  private volatile Instant leaderMissingSince;
 
   PatroniHealthIndicator(
       PatroniHikariDataSource dataSource, Duration failoverTimeout, Clock clock) {
     this.dataSource = dataSource;
-    try {
-      this.router = dataSource.unwrap(PatroniDataSource.class);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
     this.failoverTimeout = failoverTimeout;
     this.clock = clock;
     this.started = clock.instant();
+    try {
+      this.router = dataSource.unwrap(PatroniDataSource.class);
+      router.addTopologyListener(this);
+      leaderMissingSince =
+          router.topology().filter(PatroniHealthIndicator::hasLeader).isPresent() ? null : started;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  private static boolean hasLeader(ClusterTopology t) {
+    return t.leader().filter(ClusterMember::isRunning).isPresent();
+  }
+
+  /** Keeps when the leader went missing, whether anyone asks for health meanwhile or not. */
+  @Override
+  public void onTopologyChange(TopologyChange change) {
+    if (hasLeader(change.current())) {
+      leaderMissingSince = null;
+    } else if (leaderMissingSince == null) {
+      leaderMissingSince = change.current().observedAt();
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      router.removeTopologyListener(this);
+    } catch (SQLException e) {
+      // the data source is closed: nothing to remove from
+    }
   }
 
   @Override
@@ -65,25 +96,27 @@ final class PatroniHealthIndicator implements HealthIndicator {
     }
     ClusterTopology t = topology.get();
     Optional<ClusterMember> leader = t.leader().filter(ClusterMember::isRunning);
-    if (leader.isPresent()) {
-      leaderSeenAt = t.observedAt();
+    Health.Builder health = Health.up();
+    if (leader.isEmpty()) {
+      Instant since = leaderMissingSince;
+      if (since == null) {
+        since = t.observedAt(); // the listener has not heard of this snapshot yet
+      }
+      health.withDetail("noLeaderSince", since.toString());
+      if (Duration.between(since, now).compareTo(failoverTimeout) > 0) {
+        health.down();
+      }
     }
-    Instant seen = leaderSeenAt == null ? started : leaderSeenAt;
-    Duration without = Duration.between(seen, now);
-    Health.Builder health = without.compareTo(failoverTimeout) <= 0 ? Health.up() : Health.down();
-    health.withDetail("scope", t.scope());
-    health.withDetail("leader", leader.map(ClusterMember::name).orElse(""));
-    if (leader.isEmpty() || Duration.between(t.observedAt(), now).compareTo(failoverTimeout) > 0) {
-      health.withDetail("leaderLastSeen", seen.toString());
-    }
-    health.withDetail("source", t.source().name().toLowerCase(Locale.ROOT));
-    health.withDetail("observedAt", t.observedAt().toString());
     if (Duration.between(t.observedAt(), now).compareTo(failoverTimeout) > 0) {
       // the REST API has not answered for that long: what follows may be out of date
       health
           .down()
           .withDetail("stale", "no answer from the Patroni REST API since " + t.observedAt());
     }
+    health.withDetail("scope", t.scope());
+    health.withDetail("leader", leader.map(ClusterMember::name).orElse(""));
+    health.withDetail("source", t.source().name().toLowerCase(Locale.ROOT));
+    health.withDetail("observedAt", t.observedAt().toString());
     health.withDetail("members", members(t));
     return health.build();
   }

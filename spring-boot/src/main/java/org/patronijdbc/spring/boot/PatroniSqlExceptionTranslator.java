@@ -2,27 +2,34 @@ package org.patronijdbc.spring.boot;
 
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.Set;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.jdbc.support.SQLErrorCodeSQLExceptionTranslator;
 import org.springframework.jdbc.support.SQLExceptionTranslator;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Translates what a failover does to a connection into exceptions Spring can act on, and the rest
  * as Spring does for PostgreSQL:
  *
  * <ul>
- *   <li>class 08 (connection lost, no member in time) and 57P01-57P03 (server shutting down or
- *       starting): {@link TransientDataAccessResourceException}, a {@code
- *       TransientDataAccessException}: the transaction did not commit, running it again may work;
- *   <li>08007 (the connection was lost during COMMIT, which may or may not have happened): {@link
- *       RecoverableDataAccessException}: check whether the work is there before running it again.
+ *   <li>nothing was sent (08001 no member in time, 08003, 08004, 57P03, a pool that timed out), or
+ *       the session ended inside a transaction that had not committed (class 08, 57P01, 57P02):
+ *       {@link TransientDataAccessResourceException}, a {@code TransientDataAccessException}:
+ *       running the transaction again may work;
+ *   <li>the outcome is unknown: 08007 (connection lost during COMMIT), or a session that ended
+ *       during a statement outside a transaction (auto-commit) that was not a query, which the
+ *       server may have applied: {@link RecoverableDataAccessException}: check whether the work is
+ *       there before running it again.
  * </ul>
  *
  * The {@link SQLException} stays the cause, with its SQLState.
  */
 public class PatroniSqlExceptionTranslator implements SQLExceptionTranslator {
+
+  private static final Set<String> NOTHING_SENT = Set.of("08001", "08003", "08004", "57P03");
 
   private final SQLExceptionTranslator postgres =
       new SQLErrorCodeSQLExceptionTranslator("PostgreSQL");
@@ -31,15 +38,29 @@ public class PatroniSqlExceptionTranslator implements SQLExceptionTranslator {
   public DataAccessException translate(String task, String sql, SQLException ex) {
     for (SQLException e = ex; e != null; e = next(e)) {
       String state = e.getSQLState();
-      if ("08007".equals(state)) {
+      if ("08007".equals(state)) { // before the type: core's 08007 is an SQLTransient... too
         return new RecoverableDataAccessException(message(task, sql, ex), ex);
       }
-      if (state != null && (state.startsWith("08") || state.matches("57P0[123]"))
-          || e instanceof SQLTransientConnectionException) {
+      if ((state == null && e instanceof SQLTransientConnectionException)
+          || (state != null && NOTHING_SENT.contains(state))) {
         return new TransientDataAccessResourceException(message(task, sql, ex), ex);
+      }
+      if (state != null && (state.startsWith("08") || state.matches("57P0[12]"))) {
+        boolean clean =
+            TransactionSynchronizationManager.isActualTransactionActive() || isQuery(sql);
+        return clean
+            ? new TransientDataAccessResourceException(message(task, sql, ex), ex)
+            : new RecoverableDataAccessException(
+                message(task, sql, ex)
+                    + "; the statement ran outside a transaction and may have been applied",
+                ex);
       }
     }
     return postgres.translate(task, sql, ex);
+  }
+
+  private static boolean isQuery(String sql) {
+    return sql != null && sql.stripLeading().regionMatches(true, 0, "select", 0, 6);
   }
 
   private static SQLException next(SQLException e) {

@@ -4,15 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -25,14 +26,19 @@ import org.patronijdbc.hikari.PatroniHikariDataSource;
 import org.patronijdbc.micrometer.PatroniMetrics;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.health.DataSourceHealthContributorAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.transaction.autoconfigure.TransactionManagerCustomizationAutoConfiguration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.jdbc.support.SQLExceptionTranslator;
 
 /**
@@ -86,14 +92,21 @@ class PatroniAutoConfigurationTest {
   }
 
   private ApplicationContextRunner runner() {
+    return bare()
+        .withConfiguration(
+            AutoConfigurations.of(
+                DataSourceHealthContributorAutoConfiguration.class,
+                JdbcTemplateAutoConfiguration.class));
+  }
+
+  /** Only the auto-configurations patroni-jdbc depends on (none of Boot's health). */
+  private ApplicationContextRunner bare() {
     return new ApplicationContextRunner()
         .withConfiguration(
             AutoConfigurations.of(
                 PatroniDataSourceAutoConfiguration.class,
                 PatroniActuatorAutoConfiguration.class,
-                DataSourceAutoConfiguration.class,
-                DataSourceHealthContributorAutoConfiguration.class,
-                JdbcTemplateAutoConfiguration.class))
+                DataSourceAutoConfiguration.class))
         .withPropertyValues(
             "spring.datasource.url=jdbc:patroni:postgresql://127.0.0.1:2,127.0.0.1:3/app"
                 + "?patroniUrls=http://127.0.0.1:"
@@ -200,56 +213,90 @@ class PatroniAutoConfigurationTest {
               PatroniHikariDataSource ds =
                   context.getBean(DataSource.class).unwrap(PatroniHikariDataSource.class);
               awaitLeader(ds);
-              MovableClock clock = new MovableClock();
-              PatroniHealthIndicator health =
-                  new PatroniHealthIndicator(ds, Duration.ofSeconds(30), clock);
-              assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+              // not asked before the failover: it must follow the topology on its own
+              try (PatroniHealthIndicator health =
+                  new PatroniHealthIndicator(ds, Duration.ofSeconds(3), Clock.systemUTC())) {
+                cluster.set(cluster("")); // the leader key is gone: a failover is under way
+                await(() -> ds.topology().flatMap(t -> t.leader()).isEmpty());
+                Health during = health.health();
+                assertThat(during.getStatus()).isEqualTo(Status.UP);
+                assertThat(during.getDetails())
+                    .containsEntry("leader", "")
+                    .containsKey("noLeaderSince");
 
-              cluster.set(cluster("")); // the leader key is gone: a failover is under way
-              long deadline = System.nanoTime() + 10_000_000_000L;
-              while (ds.topology().flatMap(t -> t.leader()).isPresent()) {
-                assertThat(System.nanoTime()).isLessThan(deadline);
-                Thread.sleep(20);
-              }
-              clock.move(Duration.ofSeconds(29));
-              assertThat(health.health().getStatus()).isEqualTo(Status.UP);
-              assertThat(health.health().getDetails()).containsEntry("leader", "");
-              clock.move(Duration.ofSeconds(2));
-              assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
+                // the REST API keeps answering (nothing is stale): only the missing leader counts
+                await(() -> health.health().getStatus().equals(Status.DOWN));
+                assertThat(health.health().getDetails()).doesNotContainKey("stale");
 
-              cluster.set(cluster("n2"));
-              while (ds.topology().flatMap(t -> t.leader()).isEmpty()) {
-                assertThat(System.nanoTime()).isLessThan(deadline);
-                Thread.sleep(20);
+                cluster.set(cluster("n2"));
+                await(() -> ds.topology().flatMap(t -> t.leader()).isPresent());
+                assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+                assertThat(health.health().getDetails()).containsEntry("leader", "n2");
               }
-              clock.move(Duration.ofSeconds(-31));
-              assertThat(health.health().getStatus()).isEqualTo(Status.UP);
-              assertThat(health.health().getDetails()).containsEntry("leader", "n2");
             });
   }
 
-  /** The system clock, moved by hand. */
-  private static final class MovableClock extends Clock {
-    private volatile Duration offset = Duration.ZERO;
+  @Test
+  void everyPoolReportsToTheMeterRegistryReadPoolsMadeLaterIncluded() {
+    runner()
+        .withPropertyValues("spring.datasource.hikari.connection-timeout=250")
+        .run(
+            context -> {
+              SimpleMeterRegistry registry = new SimpleMeterRegistry();
+              context.getBean("patroniPoolMetrics", MeterBinder.class).bindTo(registry);
+              PatroniHikariDataSource ds =
+                  context.getBean(DataSource.class).unwrap(PatroniHikariDataSource.class);
+              awaitLeader(ds);
+              assertThatThrownBy(() -> ds.readOnly().getConnection().close())
+                  .isInstanceOf(SQLException.class); // makes the read pools; nothing answers
+              Set<String> pools =
+                  registry.find("hikaricp.connections").gauges().stream()
+                      .map(g -> g.getId().getTag("pool"))
+                      .collect(Collectors.toSet());
+              assertThat(pools).contains("demo-write").anyMatch(p -> p.startsWith("demo-read-"));
+            });
+  }
 
-    void move(Duration by) {
-      offset = offset.plus(by);
-    }
+  @Test
+  void theJdbcTransactionManagerTranslatesToo() {
+    runner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                TransactionManagerCustomizationAutoConfiguration.class,
+                DataSourceTransactionManagerAutoConfiguration.class))
+        .run(
+            context ->
+                assertThat(context.getBean(JdbcTransactionManager.class).getExceptionTranslator())
+                    .isInstanceOf(PatroniSqlExceptionTranslator.class));
+  }
 
-    @Override
-    public Instant instant() {
-      return Instant.now().plus(offset);
-    }
+  @Test
+  void withoutHealthInfoOrMicrometerTheDataSourceStillStarts() {
+    bare()
+        .withClassLoader(
+            new FilteredClassLoader(
+                "io.micrometer",
+                "org.springframework.boot.health",
+                "org.springframework.boot.actuate"))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed().hasSingleBean(PatroniRoutingDataSource.class);
+              assertThat(context).doesNotHaveBean("patroniHealthIndicator");
+              assertThat(context).doesNotHaveBean("patroniMetrics");
+            });
+  }
 
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
+  private static void await(Check check) throws Exception {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!check.ok()) {
+      assertThat(System.nanoTime()).as("waited 10 s").isLessThan(deadline);
+      Thread.sleep(20);
     }
+  }
 
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
+  @FunctionalInterface
+  interface Check {
+    boolean ok() throws Exception;
   }
 
   @Test

@@ -9,6 +9,7 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 class PatroniSqlExceptionTranslatorTest {
 
@@ -31,11 +32,32 @@ class PatroniSqlExceptionTranslatorTest {
   }
 
   @Test
+  void aWriteOutsideATransactionThatLostItsSessionMayHaveBeenApplied() {
+    DataAccessException e =
+        translator.translate("update", "INSERT INTO t VALUES (1)", new SQLException("x", "57P01"));
+    assertThat(e).isInstanceOf(RecoverableDataAccessException.class);
+    TransactionSynchronizationManager.setActualTransactionActive(true);
+    try {
+      assertThat(
+              translator.translate(
+                  "update", "INSERT INTO t VALUES (1)", new SQLException("x", "57P01")))
+          .isInstanceOf(TransientDataAccessException.class);
+    } finally {
+      TransactionSynchronizationManager.setActualTransactionActive(false);
+    }
+    assertThat(translator.translate("connect", null, new SQLException("no member", "08001")))
+        .isInstanceOf(TransientDataAccessException.class);
+  }
+
+  @Test
   void aCommitWhoseOutcomeIsUnknownIsRecoverableNotTransient() {
     DataAccessException e = translate(new SQLException("lost during COMMIT", "08007"));
     assertThat(e)
         .isInstanceOf(RecoverableDataAccessException.class)
         .isNotInstanceOf(TransientDataAccessException.class);
+    // as core throws it: an SQLTransientConnectionException with 08007
+    assertThat(translate(new SQLTransientConnectionException("lost during COMMIT", "08007")))
+        .isInstanceOf(RecoverableDataAccessException.class);
   }
 
   @Test

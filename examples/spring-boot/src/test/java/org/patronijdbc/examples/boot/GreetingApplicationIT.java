@@ -161,6 +161,7 @@ class GreetingApplicationIT {
     stop.set(true);
     for (Thread t : threads) {
       t.join(120_000);
+      assertThat(t.isAlive()).as("a writer or the health sampler hangs").isFalse();
     }
 
     assertThat(unexpected).as("failures Spring would not retry").isEmpty();
