@@ -76,8 +76,8 @@ public final class PatroniDataSourceAutoConfiguration {
   /** Used by the auto-configured {@code JdbcTemplate}, {@code JdbcClient} and JPA. */
   @Bean
   @ConditionalOnMissingBean(SQLExceptionTranslator.class)
-  PatroniSqlExceptionTranslator patroniSqlExceptionTranslator() {
-    return new PatroniSqlExceptionTranslator();
+  PatroniSqlExceptionTranslator patroniSqlExceptionTranslator(PatroniRoutingDataSource dataSource) {
+    return new PatroniSqlExceptionTranslator(dataSource);
   }
 
   /**

@@ -3,6 +3,7 @@ package org.patronijdbc.spring.boot;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Set;
+import javax.sql.DataSource;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessResourceException;
@@ -20,9 +21,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  *       {@link TransientDataAccessResourceException}, a {@code TransientDataAccessException}:
  *       running the transaction again may work;
  *   <li>the outcome is unknown: 08007 (connection lost during COMMIT), or a session that ended
- *       during a statement outside a transaction (auto-commit) that was not a query, which the
- *       server may have applied: {@link RecoverableDataAccessException}: check whether the work is
- *       there before running it again.
+ *       during a statement outside a transaction on this data source (auto-commit: even a SELECT
+ *       may call a function that writes), which the server may have applied: {@link
+ *       RecoverableDataAccessException}: check whether the work is there before running it again.
  * </ul>
  *
  * The {@link SQLException} stays the cause, with its SQLState.
@@ -33,6 +34,15 @@ public class PatroniSqlExceptionTranslator implements SQLExceptionTranslator {
 
   private final SQLExceptionTranslator postgres =
       new SQLErrorCodeSQLExceptionTranslator("PostgreSQL");
+  private final DataSource dataSource;
+
+  /**
+   * Translates for {@code dataSource}: a session lost inside a Spring transaction on it is a clean
+   * failure, outside one (auto-commit) the statement may have been applied.
+   */
+  public PatroniSqlExceptionTranslator(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
 
   @Override
   public DataAccessException translate(String task, String sql, SQLException ex) {
@@ -47,7 +57,8 @@ public class PatroniSqlExceptionTranslator implements SQLExceptionTranslator {
       }
       if (state != null && (state.startsWith("08") || state.matches("57P0[12]"))) {
         boolean clean =
-            TransactionSynchronizationManager.isActualTransactionActive() || isQuery(sql);
+            TransactionSynchronizationManager.isActualTransactionActive()
+                && TransactionSynchronizationManager.hasResource(dataSource);
         return clean
             ? new TransientDataAccessResourceException(message(task, sql, ex), ex)
             : new RecoverableDataAccessException(
@@ -57,10 +68,6 @@ public class PatroniSqlExceptionTranslator implements SQLExceptionTranslator {
       }
     }
     return postgres.translate(task, sql, ex);
-  }
-
-  private static boolean isQuery(String sql) {
-    return sql != null && sql.stripLeading().regionMatches(true, 0, "select", 0, 6);
   }
 
   private static SQLException next(SQLException e) {

@@ -4,19 +4,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 class PatroniSqlExceptionTranslatorTest {
 
-  private final PatroniSqlExceptionTranslator translator = new PatroniSqlExceptionTranslator();
+  private final DataSource dataSource = new DriverManagerDataSource();
+  private final PatroniSqlExceptionTranslator translator =
+      new PatroniSqlExceptionTranslator(dataSource);
 
+  /** Inside a Spring transaction on the data source. */
   private DataAccessException translate(SQLException e) {
-    return translator.translate("task", "SELECT 1", e);
+    TransactionSynchronizationManager.setActualTransactionActive(true);
+    TransactionSynchronizationManager.bindResource(dataSource, "a connection holder");
+    try {
+      return translator.translate("task", "SELECT 1", e);
+    } finally {
+      TransactionSynchronizationManager.unbindResource(dataSource);
+      TransactionSynchronizationManager.setActualTransactionActive(false);
+    }
   }
 
   @Test
@@ -32,19 +44,21 @@ class PatroniSqlExceptionTranslatorTest {
   }
 
   @Test
-  void aWriteOutsideATransactionThatLostItsSessionMayHaveBeenApplied() {
-    DataAccessException e =
-        translator.translate("update", "INSERT INTO t VALUES (1)", new SQLException("x", "57P01"));
-    assertThat(e).isInstanceOf(RecoverableDataAccessException.class);
+  void aStatementOutsideATransactionThatLostItsSessionMayHaveBeenApplied() {
+    for (String sql : new String[] {"INSERT INTO t VALUES (1)", "SELECT create_order(1)"}) {
+      assertThat(translator.translate("auto-commit", sql, new SQLException("x", "57P01")))
+          .as(sql)
+          .isInstanceOf(RecoverableDataAccessException.class);
+    }
+    // a transaction, but on another data source, does not make it clean
     TransactionSynchronizationManager.setActualTransactionActive(true);
     try {
-      assertThat(
-              translator.translate(
-                  "update", "INSERT INTO t VALUES (1)", new SQLException("x", "57P01")))
-          .isInstanceOf(TransientDataAccessException.class);
+      assertThat(translator.translate("auto-commit", "SELECT 1", new SQLException("x", "08006")))
+          .isInstanceOf(RecoverableDataAccessException.class);
     } finally {
       TransactionSynchronizationManager.setActualTransactionActive(false);
     }
+    // nothing was sent: clean wherever it happens
     assertThat(translator.translate("connect", null, new SQLException("no member", "08001")))
         .isInstanceOf(TransientDataAccessException.class);
   }

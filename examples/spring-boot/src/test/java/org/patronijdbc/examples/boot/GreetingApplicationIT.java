@@ -3,6 +3,8 @@ package org.patronijdbc.examples.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -31,8 +33,10 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
+import org.springframework.orm.jpa.EntityManagerHolder;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The example application, configured by the URL, user and password alone, on a real three-member
@@ -51,6 +55,7 @@ class GreetingApplicationIT {
 
   @Autowired GreetingService service;
   @Autowired MeterRegistry meters;
+  @Autowired EntityManagerFactory entityManagerFactory;
 
   @Autowired
   @Qualifier("patroniHealthIndicator")
@@ -79,6 +84,27 @@ class GreetingApplicationIT {
       readOn.add(counted.server().port());
     }
     assertThat(readOn).isSubsetOf(replicas).isNotEmpty();
+  }
+
+  @Test
+  void openInViewAReadThenAWriteInOneRequestEachRunWhereTheyBelong() {
+    CLUSTER.awaitHealthy(Duration.ofSeconds(60));
+    // what OpenEntityManagerInViewInterceptor does for a web request (on by default in Boot):
+    // one EntityManager, and so one held JDBC connection, for every transaction of the request
+    EntityManager em = entityManagerFactory.createEntityManager();
+    TransactionSynchronizationManager.bindResource(
+        entityManagerFactory, new EntityManagerHolder(em));
+    try {
+      Counted read = service.count();
+      Server wrote = service.save("open-in-view " + System.nanoTime());
+      Counted readAgain = service.count();
+      assertThat(read.server().inRecovery()).isTrue();
+      assertThat(wrote).isEqualTo(new Server(CLUSTER.leader().pgPort(), false));
+      assertThat(readAgain.server().inRecovery()).isTrue();
+    } finally {
+      TransactionSynchronizationManager.unbindResource(entityManagerFactory);
+      em.close();
+    }
   }
 
   @Test
