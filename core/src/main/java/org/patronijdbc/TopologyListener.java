@@ -21,7 +21,7 @@ public interface TopologyListener {
    * {@code GET /patroni} for the scope on Patroni before 3.2), answered or not. For metrics; the
    * default does nothing.
    *
-   * @param endpoint the REST API's base URL, e.g. {@code http://10.0.0.1:8008} (never credentials)
+   * @param endpoint the REST API's base URL, e.g. {@code http://127.0.0.1:8008} (never credentials)
    * @param took how long the request took
    * @param answered whether a usable answer came back (false: refused, timed out, not JSON)
    */
