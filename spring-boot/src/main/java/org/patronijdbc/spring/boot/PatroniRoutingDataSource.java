@@ -9,6 +9,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.patronijdbc.hikari.PatroniHikariDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.datasource.AbstractDataSource;
 import org.springframework.jdbc.datasource.ConnectionProxy;
 
@@ -23,12 +25,16 @@ import org.springframework.jdbc.datasource.ConnectionProxy;
  * open-in-view keeps one per web request) that is marked read-write again after a read-only
  * transaction gives its replica connection back and takes a leader connection at the next
  * statement, and the other way round. Without that, a write after a read in the same request would
- * go to the replica and fail with 25006.
+ * go to the replica and fail with 25006. A plain {@code rollback()} on a pool connection that a
+ * failover ended succeeds (the server rolled the transaction back), so Spring throws the error that
+ * explains the failure.
  *
  * <p>{@link #getPatroniDataSource()} (or {@code unwrap(PatroniHikariDataSource.class)}) gives the
  * pools, which {@link #close()} closes.
  */
 public class PatroniRoutingDataSource extends AbstractDataSource implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(PatroniRoutingDataSource.class);
 
   private final PatroniHikariDataSource patroni;
   private final DataSource writes;
@@ -52,8 +58,8 @@ public class PatroniRoutingDataSource extends AbstractDataSource implements Auto
       Integer isolation,
       Duration failoverTimeout) {
     this.patroni = patroni;
-    this.writes = new LostSessionDataSource(patroni);
-    this.reads = new LostSessionDataSource(patroni.readOnly());
+    this.writes = patroni;
+    this.reads = patroni.readOnly();
     this.defaultAutoCommit = autoCommit;
     this.defaultIsolation = isolation == null ? Connection.TRANSACTION_READ_COMMITTED : isolation;
     this.failoverTimeout = failoverTimeout;
@@ -202,10 +208,22 @@ public class PatroniRoutingDataSource extends AbstractDataSource implements Auto
         readOnly = (Boolean) args[0];
         return null;
       }
+      Connection t = target();
       try {
-        return method.invoke(target(), args);
+        return method.invoke(t, args);
       } catch (InvocationTargetException e) {
-        throw e.getCause();
+        Throwable cause = e.getCause();
+        if (cause instanceof SQLException
+            && method.getName().equals("rollback")
+            && method.getParameterCount() == 0
+            && t.isClosed()) {
+          // The pool retired it because a failover ended its session: the server rolled the
+          // transaction back, and the error that explains why is the one to throw, not this
+          // bare "Connection is closed" (SQLState null). A rollback to a savepoint cannot succeed.
+          log.debug("rollback on a lost session: the server rolled the transaction back", cause);
+          return null;
+        }
+        throw cause;
       }
     }
 
