@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.patronijdbc.testkit.LocalPatroniCluster;
 import org.patronijdbc.testkit.Member;
 import org.patronijdbc.testkit.PatroniCluster;
 import org.patronijdbc.testkit.PatroniTest;
@@ -144,7 +145,8 @@ class FailFastIT {
     String line = "password authentication failed for user \"" + role + "\"";
     long count = 0;
     for (Member m : cluster.members()) {
-      Path log = cluster.directory().resolve(m.name()).resolve("patroni.log");
+      Path log =
+          ((LocalPatroniCluster) cluster).directory().resolve(m.name()).resolve("patroni.log");
       if (Files.exists(log)) {
         try (var lines = Files.lines(log)) {
           count += lines.filter(l -> l.contains(line)).count();

@@ -12,6 +12,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.patronijdbc.testkit.LocalPatroniCluster;
 import org.patronijdbc.testkit.PatroniCluster;
 
 /**
@@ -69,7 +70,7 @@ public final class Benchmark {
   /** Runs every part with {@code settings}; the charts go to {@code settings.output()}. */
   public static Results run(Settings settings) throws Exception {
     Files.createDirectories(settings.output());
-    try (PatroniCluster cluster =
+    try (LocalPatroniCluster cluster =
             PatroniCluster.builder().ttl(TTL_SECONDS).loopWait(LOOP_WAIT_SECONDS).start();
         Haproxy haproxy = Haproxy.start(cluster.members(), cluster.directory().resolve("haproxy"));
         Methods methods = new Methods(cluster)) {

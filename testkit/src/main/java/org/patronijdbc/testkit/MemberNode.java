@@ -6,9 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** One Patroni member's directory, configuration and processes, and the faults it can suffer. */
@@ -40,84 +38,25 @@ final class MemberNode {
     return (tls == null ? "http" : "https") + "://127.0.0.1:" + restPort;
   }
 
-  /**
-   * Writes this member's Patroni configuration. JSON is valid YAML, so Jackson writes it and no
-   * value ever needs YAML quoting.
-   */
+  /** Writes this member's Patroni configuration. */
   void writeConfig(ClusterSettings settings, String scope, int etcdPort, Binaries binaries)
       throws IOException {
     Files.createDirectories(dir);
-    Map<String, Object> dcsPostgres = new LinkedHashMap<>();
-    dcsPostgres.put("use_pg_rewind", true);
-    dcsPostgres.put("parameters", settings.postgresParameters());
-    Map<String, Object> dcs = new LinkedHashMap<>();
-    dcs.put("ttl", settings.ttl());
-    dcs.put("loop_wait", settings.loopWait());
-    dcs.put("retry_timeout", settings.retryTimeout());
-    // Under quorum commit Patroni's default synchronous_node_count (1) is kept on purpose: every
-    // caught-up replica becomes a quorum standby and a commit waits for ANY 1 of them, the shape
-    // Patroni's docs describe; more would make each commit wait for every replica of a 3-member
-    // cluster.
-    dcs.put("synchronous_mode", settings.synchronousModeSetting());
-    dcs.put("primary_start_timeout", settings.primaryStartTimeout());
-    dcs.put("postgresql", dcsPostgres);
-
-    Map<String, Object> bootstrap = new LinkedHashMap<>();
-    bootstrap.put("dcs", dcs);
-    bootstrap.put("initdb", List.of(Map.of("encoding", "UTF8"), Map.of("auth", "md5")));
-    bootstrap.put(
-        "pg_hba",
-        List.of(
-            "local all all trust",
-            "host replication " + PatroniCluster.REPLICATION_USER + " 127.0.0.1/32 md5",
-            "host all all 127.0.0.1/32 md5"));
-
-    Map<String, Object> postgresql = new LinkedHashMap<>();
-    postgresql.put("listen", "127.0.0.1:" + pgPort);
-    postgresql.put("connect_address", "127.0.0.1:" + pgPort);
-    postgresql.put("data_dir", dir.resolve("data").toString());
-    postgresql.put("bin_dir", binaries.postgresBinDir().toString());
-    postgresql.put("pgpass", dir.resolve("pgpass").toString());
-    postgresql.put(
-        "authentication",
-        Map.of(
-            "superuser",
-                Map.of("username", PatroniCluster.SUPERUSER, "password", PatroniCluster.PASSWORD),
-            "replication",
-                Map.of(
-                    "username",
-                    PatroniCluster.REPLICATION_USER,
-                    "password",
-                    PatroniCluster.PASSWORD),
-            "rewind",
-                Map.of(
-                    "username", PatroniCluster.REWIND_USER, "password", PatroniCluster.PASSWORD)));
-    postgresql.put("parameters", Map.of("unix_socket_directories", dir.toString()));
-
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("scope", scope);
-    root.put("name", name);
-    Map<String, Object> restapi = new LinkedHashMap<>();
-    restapi.put("listen", "127.0.0.1:" + restPort);
-    restapi.put("connect_address", "127.0.0.1:" + restPort);
-    if (tls != null) {
-      // the same certificate serves the API and, as Patroni's client certificate, calls the others
-      restapi.put("certfile", tls.serverCert.toString());
-      restapi.put("keyfile", tls.serverKey.toString());
-      restapi.put("cafile", tls.ca.toString());
-      restapi.put("verify_client", "required");
-    }
-    root.put("restapi", restapi);
-    // Patroni 3 on etcd's v2 API, not etcd3: Patroni 3.0.2 (Debian 12) renews the leader key over
-    // etcd3 with an unconditional put, so a leader thawed after its lease expired can take the key
-    // back from the new leader (patroni/patroni#2689, fixed in 3.0.3). Over v2 the renewal compares
-    // the value. Patroni 4 uses etcd3, as its users do.
-    root.put(
-        binaries.patroniMajor() >= 4 ? "etcd3" : "etcd", Map.of("hosts", "127.0.0.1:" + etcdPort));
-    root.put("bootstrap", bootstrap);
-    root.put("postgresql", postgresql);
-    root.put("tags", settings.tagsOf(name));
-    JSON.writerWithDefaultPrettyPrinter().writeValue(config.toFile(), root);
+    MemberConfig.Layout layout =
+        new MemberConfig.Layout(
+            "127.0.0.1",
+            "127.0.0.1",
+            pgPort,
+            restPort,
+            "127.0.0.1/32",
+            dir.resolve("data").toString(),
+            binaries.postgresBinDir().toString(),
+            dir.toString(),
+            "127.0.0.1:" + etcdPort,
+            binaries.patroniMajor(),
+            tls);
+    JSON.writerWithDefaultPrettyPrinter()
+        .writeValue(config.toFile(), MemberConfig.render(settings, scope, name, layout));
   }
 
   synchronized void start(Binaries binaries) throws IOException {

@@ -1,33 +1,19 @@
 package org.patronijdbc.testkit;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
-import java.util.function.Predicate;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A real local Patroni cluster: one etcd and N Patroni members with PostgreSQL, all on 127.0.0.1
- * with ports picked at run time and everything in one temporary directory, made of the installed
- * Debian binaries ({@code apt-get install postgresql patroni etcd-server}).
+ * A real Patroni cluster for tests (one etcd and N Patroni members with PostgreSQL) and the faults
+ * it can suffer. Two kinds run the same scenarios: {@link LocalPatroniCluster}, processes of the
+ * installed Debian packages on 127.0.0.1 ({@link #builder()}{@code .start()}), and {@link
+ * ContainerPatroniCluster}, Docker containers on a network of their own ({@link #builder()}{@code
+ * .startInContainers()}), which can also cut the network ({@link #isolate}, {@link
+ * #partitionFromClient}).
  *
  * <pre>{@code
  * try (PatroniCluster cluster = PatroniCluster.builder().members(3).start()) {
@@ -36,142 +22,72 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>When the JVM runs as root the cluster's processes run as the {@code postgres} user. {@link
- * #close()} (also run when the JVM exits) leaves no process and no directory behind.
+ * <p>Every method that waits fails with an {@link IllegalStateException} holding the last view when
+ * what it waits for does not happen in time; {@link #close()} leaves nothing running.
  */
-public final class PatroniCluster implements AutoCloseable {
+public interface PatroniCluster extends AutoCloseable {
 
   /** The PostgreSQL superuser every member is bootstrapped with. */
-  public static final String SUPERUSER = "postgres";
+  String SUPERUSER = "postgres";
 
   /** The password of {@link #SUPERUSER} (and of the replication and rewind users). */
-  public static final String PASSWORD = "testkit-secret";
+  String PASSWORD = "testkit-secret";
 
-  /**
-   * System property that, when {@code true}, keeps the cluster's directory (data, configuration and
-   * logs) after {@link #close()} for a post-mortem.
-   */
-  public static final String KEEP_DIRECTORY_PROPERTY = "patroni.testkit.keepDirectory";
-
-  /**
-   * Environment variable naming the directory clusters are created in (default: the system's
-   * temporary directory). It must be traversable by the {@code postgres} user when run as root.
-   */
-  public static final String DIRECTORY_ENV = "PATRONI_TESTKIT_DIR";
-
-  static final String REPLICATION_USER = "replicator";
-  static final String REWIND_USER = "rewinder";
-
-  private static final Logger log = LoggerFactory.getLogger(PatroniCluster.class);
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
-  private static final Duration ACTION_TIMEOUT = Duration.ofSeconds(90);
-
-  /**
-   * How long {@link #awaitHealthy} lets a member become a caught-up replica on its own before it is
-   * reinitialized from the leader.
-   */
-  static final Duration HEAL_AFTER = Duration.ofSeconds(45);
-
-  private final ClusterSettings settings;
-  private final Binaries binaries;
-  private final String scope;
-  private final Path baseDir;
-  private RestTls tls;
-  private PatroniRest rest = new PatroniRest();
-  private final Set<Integer> usedPorts = new HashSet<>();
-  private final Map<String, MemberNode> nodes = new LinkedHashMap<>();
-  private final Thread shutdownHook = new Thread(this::destroy, "patroni-testkit-shutdown");
-  private int etcdPort;
-  private Process etcd;
-  private boolean closed;
-
-  private PatroniCluster(ClusterSettings settings, Binaries binaries) throws IOException {
-    this.settings = settings;
-    this.binaries = binaries;
-    String parent = System.getenv(DIRECTORY_ENV);
-    this.baseDir =
-        parent == null || parent.isBlank()
-            ? Files.createTempDirectory("patroni-testkit-")
-            : Files.createTempDirectory(
-                Files.createDirectories(Path.of(parent)), "patroni-testkit-");
-    String id = UUID.randomUUID().toString().substring(0, 8);
-    this.scope = "testkit-" + id;
-  }
-
-  /** Returns a builder for a cluster; {@link Builder#start()} starts it. */
-  public static PatroniClusterBuilder builder() {
+  /** Returns a builder for a cluster of processes or of containers. */
+  static PatroniClusterBuilder builder() {
     return new PatroniClusterBuilder();
   }
 
   // ---------------------------------------------------------------- queries
 
   /** The Patroni scope (cluster name), unique per cluster. */
-  public String scope() {
-    return scope;
-  }
-
-  /** The directory holding the cluster's data, configuration and logs. */
-  public Path directory() {
-    return baseDir;
-  }
+  String scope();
 
   /**
    * The members as Patroni reports them now ({@code GET /cluster} from the first member that
-   * answers).
+   * answers), with the addresses this JVM reaches them at.
    *
    * @throws IllegalStateException when no member's REST API answers
    */
-  public List<Member> members() {
-    return view()
-        .orElseThrow(() -> new IllegalStateException(scope + ": no Patroni REST API answered"));
-  }
+  List<Member> members();
 
   /**
    * The member Patroni reports as leader now.
    *
    * @throws IllegalStateException when there is none
    */
-  public Member leader() {
-    return members().stream()
+  default Member leader() {
+    List<Member> members = members();
+    return members.stream()
         .filter(Member::isLeader)
         .findFirst()
         .orElseThrow(
-            () -> new IllegalStateException(scope + ": no leader right now: " + members()));
+            () -> new IllegalStateException(scope() + ": no leader right now: " + members));
   }
 
   /** The members Patroni reports as replicas of the leader now. */
-  public List<Member> replicas() {
+  default List<Member> replicas() {
     return members().stream().filter(Member::isReplica).toList();
   }
 
   /** The member called {@code name} as Patroni reports it now. */
-  public Member member(String name) {
-    return members().stream()
+  default Member member(String name) {
+    List<Member> members = members();
+    return members.stream()
         .filter(m -> m.name().equals(name))
         .findFirst()
         .orElseThrow(
-            () -> new IllegalStateException(scope + ": no member " + name + " in " + members()));
+            () -> new IllegalStateException(scope() + ": no member " + name + " in " + members));
   }
 
   /**
    * A {@code jdbc:patroni:postgresql://} URL naming every member's PostgreSQL address, with {@code
-   * patroniUrls} naming every REST API (each member's REST port differs).
+   * patroniUrls} naming every REST API, at addresses this JVM reaches.
    *
    * @param database the database name, e.g. {@code postgres}
    * @param params extra {@code key=value} URL parameters
    */
-  public String jdbcUrl(String database, String... params) {
-    List<String> all = new ArrayList<>();
-    all.add(
-        "patroniUrls=" + nodesInOrder().map(MemberNode::restUrl).collect(Collectors.joining(",")));
-    if (tls != null) {
-      all.add("patroniSslRootCert=" + tls.ca);
-      all.add("patroniSslCert=" + tls.clientCert);
-      all.add("patroniSslKey=" + tls.clientKey);
-    }
-    all.addAll(List.of(params));
-    return "jdbc:patroni:" + hosts(database) + "?" + String.join("&", all);
-  }
+  String jdbcUrl(String database, String... params);
 
   /**
    * Spring Boot's {@code spring.datasource.url}, {@code .username} and {@code .password} for this
@@ -190,7 +106,7 @@ public final class PatroniCluster implements AutoCloseable {
    * A cluster held in a static field is stopped when the JVM exits, so it outlives the application
    * contexts Spring caches between test classes.
    */
-  public Map<String, String> springBootProperties(String database, String... params) {
+  default Map<String, String> springBootProperties(String database, String... params) {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("spring.datasource.url", jdbcUrl(database, params));
     p.put("spring.datasource.username", SUPERUSER);
@@ -201,18 +117,15 @@ public final class PatroniCluster implements AutoCloseable {
   /**
    * A plain pgjdbc multi-host URL ({@code jdbc:postgresql://h1:p1,h2:p2/db}) for the same members.
    */
-  public String multiHostJdbcUrl(String database, String... params) {
-    String url = "jdbc:" + hosts(database);
-    return params.length == 0 ? url : url + "?" + String.join("&", params);
-  }
+  String multiHostJdbcUrl(String database, String... params);
 
   /** Opens a plain pgjdbc connection to one member as {@link #SUPERUSER}, with short timeouts. */
-  public Connection connect(Member member) throws SQLException {
+  default Connection connect(Member member) throws SQLException {
     return MemberSql.connect(member);
   }
 
   /** {@code SELECT pg_is_in_recovery()} on the member itself: true on a standby. */
-  public boolean isInRecovery(Member member) throws SQLException {
+  default boolean isInRecovery(Member member) throws SQLException {
     return MemberSql.isInRecovery(member);
   }
 
@@ -224,43 +137,28 @@ public final class PatroniCluster implements AutoCloseable {
    *
    * @return the new leader
    */
-  public Member switchover(Member candidate) {
-    Member leader = leader();
-    String answer = rest.switchover(leader.restUrl(), leader.name(), candidate.name());
-    log.info("{} - switchover {} -> {}: {}", scope, leader.name(), candidate.name(), answer);
-    return awaitLeader(candidate.name(), ACTION_TIMEOUT);
-  }
+  Member switchover(Member candidate);
 
   /**
-   * SIGKILL of the member's postmaster and of all its PostgreSQL processes (an orphaned backend
-   * would otherwise keep the shared memory and block the restart). Patroni survives and reacts:
-   * with testkit's default {@code primaryStartTimeout(0)} a crashed leader fails over.
+   * SIGKILL of the member's postmaster and of all its PostgreSQL processes. Patroni survives and
+   * reacts: with testkit's default {@code primaryStartTimeout(0)} a crashed leader fails over.
    */
-  public void crash(Member member) {
-    node(member).crashPostgres();
-    log.info("{} - crashed PostgreSQL of {}", scope, member.name());
-  }
+  void crash(Member member);
 
-  /** SIGSTOP of the member's Patroni and PostgreSQL processes: a hung host. */
-  public void freeze(Member member) {
-    node(member).freeze(true);
-    log.info("{} - froze {}", scope, member.name());
-  }
+  /**
+   * The member's Patroni and PostgreSQL stop in their tracks (SIGSTOP, or {@code docker pause}): a
+   * hung host. Its ports still accept connections, nothing answers.
+   */
+  void freeze(Member member);
 
-  /** SIGCONT of whatever {@link #freeze} or {@link #freezePatroni} stopped on this member. */
-  public void thaw(Member member) {
-    node(member).thaw();
-    log.info("{} - thawed {}", scope, member.name());
-  }
+  /** Undoes {@link #freeze}, {@link #freezePatroni} and {@link #pauseReplication} on the member. */
+  void thaw(Member member);
 
   /** SIGSTOP of the member's Patroni only: its REST API goes silent, PostgreSQL keeps serving. */
-  public void freezePatroni(Member member) {
-    node(member).freeze(false);
-    log.info("{} - froze Patroni of {}", scope, member.name());
-  }
+  void freezePatroni(Member member);
 
   /** SIGCONT of the member's Patroni. */
-  public void thawPatroni(Member member) {
+  default void thawPatroni(Member member) {
     thaw(member);
   }
 
@@ -269,13 +167,10 @@ public final class PatroniCluster implements AutoCloseable {
    * running, so the lag Patroni reports grows with every write on the leader. Undo with {@link
    * #resumeReplication} (or {@link #thaw}) well within {@code wal_sender_timeout} (60 s).
    */
-  public void pauseReplication(Member replica) {
-    node(replica).pauseReplication();
-    log.info("{} - paused replication to {}", scope, replica.name());
-  }
+  void pauseReplication(Member replica);
 
   /** SIGCONT of the member's walreceiver. */
-  public void resumeReplication(Member replica) {
+  default void resumeReplication(Member replica) {
     thaw(replica);
   }
 
@@ -284,48 +179,41 @@ public final class PatroniCluster implements AutoCloseable {
    * reloads it), e.g. {@code setTag(m, "noloadbalance", true)}; a null {@code value} removes the
    * tag. Patroni publishes the new tags in /cluster on its next loop.
    */
-  public void setTag(Member member, String key, Object value) {
-    try {
-      node(member).setTag(key, value);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    log.info("{} - tag {}={} on {}", scope, key, value, member.name());
-  }
+  void setTag(Member member, String key, Object value);
 
   /** Stops the member's Patroni gracefully (it stops PostgreSQL and releases leadership). */
-  public void stop(Member member) {
-    node(member).stop();
-    log.info("{} - stopped {}", scope, member.name());
-  }
+  void stop(Member member);
 
   /** Starts a stopped member's Patroni again; it rejoins as a replica. */
-  public void start(Member member) {
-    try {
-      node(member).start(binaries);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    log.info("{} - started {}", scope, member.name());
-  }
+  void start(Member member);
 
   /**
    * Adds a new member to the running cluster and waits until it streams from the leader.
    *
    * @return the new member as Patroni reports it
    */
-  public Member addMember() {
-    MemberNode node = newNode();
-    try {
-      node.writeConfig(settings, scope, etcdPort, binaries);
-      node.start(binaries);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    log.info("{} - added {}", scope, node.name);
-    awaitHealthy(START_TIMEOUT);
-    return member(node.name);
-  }
+  Member addMember();
+
+  /**
+   * Cuts the member off from etcd and from the other members, both ways, while this JVM's
+   * connections to it keep working: the leader on the wrong side of a partition. Patroni on an
+   * isolated leader demotes it once it cannot renew the leader key (after {@code ttl}).
+   *
+   * @throws UnsupportedOperationException on a cluster of processes, which share one network
+   */
+  void isolate(Member member);
+
+  /**
+   * Cuts this JVM off from the member (its PostgreSQL and REST API), both ways, while the member
+   * keeps talking to etcd and the other members: packets are dropped, so connections hang rather
+   * than fail.
+   *
+   * @throws UnsupportedOperationException on a cluster of processes, which share one network
+   */
+  void partitionFromClient(Member member);
+
+  /** Undoes {@link #isolate} and {@link #partitionFromClient} on the member. */
+  void heal(Member member);
 
   /**
    * Waits until there is one leader and every member that is not stopped runs as its replica on the
@@ -334,351 +222,23 @@ public final class PatroniCluster implements AutoCloseable {
    *
    * @throws IllegalStateException with the last view when that does not happen in time
    */
-  public void awaitHealthy(Duration timeout) {
-    long started = System.nanoTime();
-    long deadline = started + timeout.toNanos();
-    long healAt = started + HEAL_AFTER.toNanos();
-    String last = "no answer yet";
-    while (true) {
-      failIfAMemberDied();
-      Optional<List<Member>> view = view();
-      if (view.isPresent()) {
-        Optional<String> problem = healthProblem(view.get());
-        if (problem.isEmpty()) {
-          return;
-        }
-        last = problem.get() + " in " + view.get();
-        if (System.nanoTime() > healAt) {
-          reinitializeStuckMembers(view.get());
-          healAt = System.nanoTime() + HEAL_AFTER.toNanos(); // one reinit per member per wait
-        }
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(scope + ": not healthy after " + timeout + ": " + last);
-      }
-      Processes.sleep(Duration.ofMillis(200));
-    }
-  }
+  void awaitHealthy(Duration timeout);
 
   /**
-   * Reinitializes from the leader (as an operator would with {@code patronictl reinit}) each member
-   * that has not become a running replica on the leader's timeline: stuck in {@code starting} or
-   * {@code start failed}, or left on an older timeline replaying nothing (seen after a freeze and
-   * thaw on Patroni 4.0.7, and once after a leader crash on 3.0.2).
+   * Heals, thaws and starts every member, then {@link #awaitHealthy}, which reinitializes a member
+   * that is still no caught-up replica on the leader's timeline after 45 s.
    */
-  private void reinitializeStuckMembers(List<Member> view) {
-    Optional<Member> leader =
-        view.stream().filter(Member::isLeader).filter(Member::isRunning).findFirst();
-    if (leader.isEmpty()) {
-      return; // nothing to reinitialize from yet
-    }
-    for (Member m : view) {
-      boolean stuck =
-          !m.isLeader()
-              && !node(m).isStopped()
-              && !node(m).isFrozen()
-              && (!m.isRunning() || (m.timeline() >= 0 && m.timeline() < leader.get().timeline()));
-      if (stuck) {
-        log.warn(
-            "{} - {} is no caught-up replica after {} s (state {}, timeline {} vs the leader's"
-                + " {}); reinitializing it from the leader: {}\n{}",
-            scope,
-            m.name(),
-            HEAL_AFTER.toSeconds(),
-            m.state(),
-            m.timeline(),
-            leader.get().timeline(),
-            rest.reinitialize(m.restUrl()),
-            node(m).logTail());
-      }
-    }
-  }
-
-  /**
-   * Thaws every member, starts every stopped one, then {@link #awaitHealthy}, which reinitializes a
-   * member that is still no caught-up replica on the leader's timeline after {@link #HEAL_AFTER}.
-   */
-  public void restoreHealth(Duration timeout) {
-    for (MemberNode node : nodes.values()) {
-      node.thaw();
-      if (node.isStopped()) {
-        try {
-          node.start(binaries);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-    }
-    awaitHealthy(timeout);
-  }
-
-  /** Stops every process of this cluster and deletes its directory. Idempotent. */
-  @Override
-  public void close() {
-    destroy();
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException alreadyShuttingDown) {
-      // the hook itself is running: nothing to remove
-    }
-  }
-
-  @Override
-  public String toString() {
-    return "PatroniCluster[" + scope + ", " + nodes.size() + " members, " + baseDir + "]";
-  }
-
-  // ---------------------------------------------------------------- internals
-
-  private void startAll() throws IOException {
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
-    if (settings.restTls()) {
-      tls = RestTls.generate(baseDir.resolve("tls"));
-      rest = new PatroniRest(tls.clientContext());
-    }
-    Processes.handOver(baseDir);
-    startEtcd();
-    for (int i = 0; i < settings.members(); i++) {
-      MemberNode node = newNode();
-      node.writeConfig(settings, scope, etcdPort, binaries);
-    }
-    // The first member bootstraps (initdb) and takes the leader lock; the others then clone it.
-    MemberNode first = nodes.values().iterator().next();
-    first.start(binaries);
-    awaitLeader(first.name, START_TIMEOUT);
-    for (MemberNode node : nodes.values()) {
-      node.start(binaries);
-    }
-    awaitHealthy(START_TIMEOUT);
-  }
-
-  private void startEtcd() throws IOException {
-    etcdPort = freePort();
-    int peerPort = freePort();
-    String client = "http://127.0.0.1:" + etcdPort;
-    String peer = "http://127.0.0.1:" + peerPort;
-    Path dir = baseDir.resolve("etcd");
-    Files.createDirectories(dir);
-    Processes.handOver(dir);
-    etcd =
-        Processes.spawn(
-            List.of(
-                binaries.etcd().toString(),
-                "--name=etcd0",
-                "--data-dir=" + dir.resolve("data"),
-                "--listen-client-urls=" + client,
-                "--advertise-client-urls=" + client,
-                "--listen-peer-urls=" + peer,
-                "--initial-advertise-peer-urls=" + peer,
-                "--initial-cluster=etcd0=" + peer,
-                "--initial-cluster-token=" + scope,
-                "--enable-v2=true"),
-            dir,
-            dir.resolve("etcd.log"));
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (rest.status(client, "/health") != 200) {
-      if (!etcd.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            scope + ": etcd did not start; see " + dir.resolve("etcd.log"));
-      }
-      Processes.sleep(Duration.ofMillis(100));
-    }
-  }
-
-  private MemberNode newNode() {
-    String name = "n" + (nodes.size() + 1);
-    MemberNode node = new MemberNode(name, freePort(), freePort(), baseDir.resolve(name), tls);
-    nodes.put(name, node);
-    return node;
-  }
-
-  private MemberNode node(Member member) {
-    MemberNode node = nodes.get(member.name());
-    if (node == null) {
-      throw new IllegalArgumentException(member.name() + " is not a member of " + scope);
-    }
-    return node;
-  }
-
-  private Stream<MemberNode> nodesInOrder() {
-    return nodes.values().stream();
-  }
-
-  private String hosts(String database) {
-    return "postgresql://"
-        + nodesInOrder().map(n -> "127.0.0.1:" + n.pgPort).collect(Collectors.joining(","))
-        + "/"
-        + database;
-  }
-
-  /** {@code GET /cluster} from the first member that answers, frozen and stopped ones last. */
-  private Optional<List<Member>> view() {
-    return nodesInOrder()
-        .sorted(Comparator.comparing(n -> n.isFrozen() || n.isStopped()))
-        .map(n -> rest.cluster(n.restUrl()))
-        .flatMap(Optional::stream)
-        .findFirst();
-  }
-
-  private Member awaitLeader(String name, Duration timeout) {
-    return awaitLeader(m -> m.name().equals(name), name, timeout);
-  }
+  void restoreHealth(Duration timeout);
 
   /**
    * Waits until a member other than {@code previous} is leader and serves writes ({@code
    * pg_is_in_recovery()} false on it: Patroni may report a leader before it has promoted).
    *
    * @return the new leader
-   * @throws IllegalStateException when that does not happen in time
    */
-  public Member awaitNewLeader(Member previous, Duration timeout) {
-    return awaitLeader(
-        m -> !m.name().equals(previous.name()), "a leader other than " + previous.name(), timeout);
-  }
+  Member awaitNewLeader(Member previous, Duration timeout);
 
-  private Member awaitLeader(Predicate<Member> wanted, String what, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    String last = "no answer yet";
-    while (true) {
-      failIfAMemberDied();
-      Optional<List<Member>> view = view();
-      Optional<Member> leader =
-          view.flatMap(v -> v.stream().filter(m -> m.isLeader() && m.isRunning()).findFirst())
-              .filter(wanted);
-      if (leader.isPresent()) {
-        try {
-          if (!isInRecovery(leader.get())) {
-            return leader.get();
-          }
-          last = leader.get().name() + " is leader in Patroni but still in recovery";
-        } catch (SQLException e) {
-          last =
-              leader.get().name()
-                  + " is leader in Patroni but does not answer SQL: "
-                  + e.getMessage();
-        }
-      } else {
-        last = view.map(Object::toString).orElse("no REST API answered");
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            scope + ": " + what + " did not become leader in " + timeout + ": " + last);
-      }
-      Processes.sleep(Duration.ofMillis(100));
-    }
-  }
-
-  private Optional<String> healthProblem(List<Member> view) {
-    Set<String> stopped = new HashSet<>();
-    Set<String> expected = new HashSet<>();
-    nodes.values().forEach(n -> (n.isStopped() ? stopped : expected).add(n.name));
-    return ClusterHealth.problem(view, expected, stopped, settings.synchronousRole());
-  }
-
-  private void failIfAMemberDied() {
-    for (MemberNode node : nodes.values()) {
-      Optional<String> notice = node.deathNotice();
-      if (notice.isPresent()) {
-        throw new IllegalStateException(scope + ": " + notice.get());
-      }
-    }
-  }
-
-  private int freePort() {
-    while (true) {
-      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        int port = socket.getLocalPort();
-        if (usedPorts.add(port)) {
-          return port;
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  }
-
-  /**
-   * Kills every process of this cluster: Patroni first (so nothing restarts PostgreSQL), then
-   * whatever still names the cluster's directory or scope on its command line (PostgreSQL titles
-   * its processes {@code postgres: <scope>: ...}), then deletes the directory.
-   */
-  private synchronized void destroy() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    for (int attempt = 0; attempt < 50; attempt++) {
-      List<Long> left = ownProcesses();
-      if (left.isEmpty()) {
-        break;
-      }
-      List<Long> patronis =
-          left.stream()
-              .filter(pid -> Processes.commandLineOf(pid).orElse("").contains("patroni"))
-              .toList();
-      Processes.signal("KILL", patronis.isEmpty() ? left : patronis);
-      Processes.awaitExit(left, Duration.ofMillis(200));
-    }
-    if (Boolean.getBoolean(KEEP_DIRECTORY_PROPERTY)) {
-      log.info("{} - kept {} ({} is set)", scope, baseDir, KEEP_DIRECTORY_PROPERTY);
-    } else {
-      deleteRecursively(baseDir);
-    }
-  }
-
-  /** Every live process that belongs to this cluster, found by its command line. */
-  List<Long> ownProcesses() {
-    String dir = baseDir.toString();
-    String title = "postgres: " + scope + ":";
-    return Processes.matching(cmd -> cmd.contains(dir) || cmd.startsWith(title));
-  }
-
-  private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      log.warn("could not delete {}: {}", dir, e.toString());
-    }
-  }
-
-  /** Starts a cluster as configured; the builder's {@code start()}. */
-  static PatroniCluster start(ClusterSettings settings) {
-    PatroniCluster cluster;
-    try {
-      Binaries binaries = Binaries.locate();
-      if (settings.patroni() != null) {
-        binaries = binaries.withPatroni(settings.patroni());
-      }
-      if (settings.quorumCommit()) {
-        Optional<String> why = binaries.whyNoQuorumCommit();
-        if (why.isPresent()) {
-          throw new IllegalStateException(why.get());
-        }
-      }
-      cluster = new PatroniCluster(settings, binaries);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    try {
-      long started = System.nanoTime();
-      cluster.startAll();
-      log.info(
-          "{} - {} members healthy after {} ms in {}",
-          cluster.scope,
-          settings.members(),
-          (System.nanoTime() - started) / 1_000_000,
-          cluster.baseDir);
-      return cluster;
-    } catch (IOException | RuntimeException e) {
-      String logs =
-          cluster.nodes.values().stream()
-              .map(n -> "--- " + n.name + " ---\n" + n.logTail())
-              .collect(Collectors.joining("\n"));
-      cluster.close();
-      throw new IllegalStateException("cluster did not start: " + e.getMessage() + "\n" + logs, e);
-    }
-  }
+  /** Stops everything this cluster runs and deletes what it created. Idempotent. */
+  @Override
+  void close();
 }

@@ -17,6 +17,7 @@ public final class PatroniClusterBuilder {
   private final Map<String, Map<String, Object>> tags = new HashMap<>();
   private final Map<String, String> postgresParameters = new HashMap<>();
   private Path patroni;
+  private String baseImage = "debian:bookworm";
 
   PatroniClusterBuilder() {
     postgresParameters.put("max_connections", "200");
@@ -112,25 +113,54 @@ public final class PatroniClusterBuilder {
   }
 
   /**
-   * Starts the cluster and waits until it is healthy.
+   * Starts the cluster as local processes ({@link LocalPatroniCluster}) of the installed Debian
+   * packages and waits until it is healthy.
    *
    * @throws IllegalStateException when a binary is missing (the message names the apt packages),
    *     {@link #quorumCommit} is asked of Patroni 3, or the cluster does not become healthy in time
    *     (the message holds the member logs)
    */
-  public PatroniCluster start() {
-    return PatroniCluster.start(
-        new ClusterSettings(
-            members,
-            ttl,
-            loopWait,
-            retryTimeout,
-            synchronousMode,
-            quorumCommit,
-            primaryStartTimeout,
-            restTls,
-            tags,
-            postgresParameters,
-            patroni));
+  public LocalPatroniCluster start() {
+    return LocalPatroniCluster.start(settings());
+  }
+
+  /**
+   * The image the container cluster's image is built on (default {@code debian:bookworm}): a Debian
+   * release (or one derived from it) whose packages {@code postgresql}, {@code patroni}, {@code
+   * etcd-server} and {@code iptables} work together. Only for {@link #startInContainers()}.
+   */
+  public PatroniClusterBuilder baseImage(String image) {
+    this.baseImage = java.util.Objects.requireNonNull(image, "image");
+    return this;
+  }
+
+  /**
+   * Starts the cluster in Docker containers ({@link ContainerPatroniCluster}) and waits until it is
+   * healthy. The first call on a Docker daemon builds testkit's image on {@link #baseImage} (about
+   * 20 s); later calls find it.
+   *
+   * @throws IllegalStateException when Docker cannot be reached, {@link #quorumCommit} is asked of
+   *     a Patroni older than 4, or the cluster does not become healthy in time (the message holds
+   *     the member logs)
+   * @throws IllegalArgumentException for {@link #restApiTls()} or {@link #patroni(Path)}, which
+   *     only a cluster of processes supports
+   */
+  public ContainerPatroniCluster startInContainers() {
+    return ContainerPatroniCluster.start(settings(), baseImage);
+  }
+
+  private ClusterSettings settings() {
+    return new ClusterSettings(
+        members,
+        ttl,
+        loopWait,
+        retryTimeout,
+        synchronousMode,
+        quorumCommit,
+        primaryStartTimeout,
+        restTls,
+        tags,
+        postgresParameters,
+        patroni);
   }
 }

@@ -49,7 +49,10 @@ public final class PatroniClusterExtension
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return parameter.getParameter().getType() == PatroniCluster.class;
+    Class<?> type = parameter.getParameter().getType();
+    Class<?> kind =
+        spec(context).containers() ? ContainerPatroniCluster.class : LocalPatroniCluster.class;
+    return type == PatroniCluster.class || type == kind;
   }
 
   @Override
@@ -70,12 +73,14 @@ public final class PatroniClusterExtension
     return store(context)
         .getOrComputeIfAbsent(
             key(context),
-            k ->
-                PatroniCluster.builder()
-                    .members(spec.members())
-                    .synchronousMode(spec.synchronousMode())
-                    .quorumCommit(spec.quorumCommit())
-                    .start(),
+            k -> {
+              PatroniClusterBuilder builder =
+                  PatroniCluster.builder()
+                      .members(spec.members())
+                      .synchronousMode(spec.synchronousMode())
+                      .quorumCommit(spec.quorumCommit());
+              return spec.containers() ? builder.startInContainers() : builder.start();
+            },
             PatroniCluster.class);
   }
 
@@ -87,7 +92,10 @@ public final class PatroniClusterExtension
 
   private static String key(ExtensionContext context) {
     PatroniTest spec = spec(context);
-    return spec.isolated() ? "isolated" : "shared-" + spec.members() + "-" + replicationMode(spec);
+    String kind = spec.containers() ? "containers" : "processes";
+    return spec.isolated()
+        ? "isolated"
+        : "shared-" + kind + "-" + spec.members() + "-" + replicationMode(spec);
   }
 
   private static String replicationMode(PatroniTest spec) {

@@ -9,14 +9,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Gives a test class a running {@link PatroniCluster}: declare a {@code PatroniCluster} parameter
- * on a test, lifecycle method or constructor.
+ * (or one of its kind, {@link LocalPatroniCluster} or {@link ContainerPatroniCluster}) on a test,
+ * lifecycle method or constructor.
  *
  * <p>By default the cluster is shared by every class of the test run that asks for the same shape
- * (members, synchronous mode, quorum commit) and closed when the run ends. After each test the
- * extension restores health (thaws frozen members, starts stopped ones, waits for one leader and
- * caught-up replicas), so a test may break nodes without harming the next one. A class that changes
- * the cluster in ways a restore cannot undo (tags, added members) asks for {@link #isolated()} and
- * gets its own.
+ * (members, synchronous mode, quorum commit, processes or containers) and closed when the run ends.
+ * After each test the extension restores health (thaws frozen members, starts stopped ones, waits
+ * for one leader and caught-up replicas), so a test may break nodes without harming the next one. A
+ * class that changes the cluster in ways a restore cannot undo (tags, added members) asks for
+ * {@link #isolated()} and gets its own.
  */
 @Documented
 @Target(ElementType.TYPE)
@@ -39,4 +40,10 @@ public @interface PatroniTest {
 
   /** A cluster of this class's own, closed after the class, instead of the shared one. */
   boolean isolated() default false;
+
+  /**
+   * A cluster of Docker containers ({@link PatroniClusterBuilder#startInContainers()}) instead of
+   * local processes: it can also suffer network faults ({@link PatroniCluster#isolate}).
+   */
+  boolean containers() default false;
 }

@@ -12,7 +12,7 @@ class PatroniClusterLifecycleIT {
   @Test
   void startsHealthyAddsAMemberAndLeavesNothingBehind() throws Exception {
     long started = System.nanoTime();
-    PatroniCluster cluster = PatroniCluster.builder().members(3).start();
+    LocalPatroniCluster cluster = PatroniCluster.builder().members(3).start();
     Duration startup = Duration.ofNanos(System.nanoTime() - started);
     try {
       assertThat(startup).isLessThan(Duration.ofSeconds(60));
