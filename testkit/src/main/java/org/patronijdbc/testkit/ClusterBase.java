@@ -29,6 +29,7 @@ abstract class ClusterBase implements PatroniCluster {
   final ClusterSettings settings;
   final String scope;
   PatroniRest rest = new PatroniRest();
+  private final Thread shutdownHook = new Thread(this::destroy, "patroni-testkit-shutdown");
 
   ClusterBase(ClusterSettings settings, String scope) {
     this.settings = settings;
@@ -55,6 +56,24 @@ abstract class ClusterBase implements PatroniCluster {
 
   /** The last lines of the member's Patroni log. */
   abstract String logTail(String member);
+
+  /** Stops and removes everything the cluster runs; idempotent. */
+  abstract void destroy();
+
+  /** Makes the JVM's exit {@link #destroy} the cluster, unless it was closed before. */
+  void closeOnExit() {
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  @Override
+  public void close() {
+    destroy();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException alreadyShuttingDown) {
+      // the hook itself is running: nothing to remove
+    }
+  }
 
   @Override
   public String scope() {

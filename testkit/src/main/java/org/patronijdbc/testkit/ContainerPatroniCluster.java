@@ -70,20 +70,20 @@ public final class ContainerPatroniCluster extends ClusterBase {
   private static final String CONFIG = HOME + "/patroni.yml";
   private static final String PATRONI_LOG = HOME + "/patroni.log";
 
-  /** Patroni's command line, for pkill and pgrep (no shell running them matches it). */
-  private static final String PATRONI = "^/usr/bin/python3 /usr/bin/patroni ";
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(90);
 
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+  /** How often the waits check that each member's Patroni still runs (one exec per member). */
+  private static final Duration LIVENESS_EVERY = Duration.ofSeconds(2);
 
   private final String image;
   private final Network network;
   private final String networkId;
   private final String gateway;
   private final Map<String, Node> nodes = new LinkedHashMap<>();
-  private final Thread shutdownHook = new Thread(this::destroy, "patroni-testkit-containers");
   private GenericContainer<?> etcd;
   private int patroniMajor;
   private boolean closed;
+  private long livenessCheckedAt;
 
   /** One member's container and the faults it is under. */
   private static final class Node {
@@ -91,6 +91,10 @@ public final class ContainerPatroniCluster extends ClusterBase {
     final GenericContainer<?> container;
     final String ip;
     Map<String, Object> config;
+
+    /** Patroni's PID in the container (signals go to it alone, not to its pg_ctl helper). */
+    String patroniPid;
+
     boolean stopped = true;
     boolean paused;
     boolean processesStopped;
@@ -122,7 +126,10 @@ public final class ContainerPatroniCluster extends ClusterBase {
   private ContainerPatroniCluster(ClusterSettings settings, String image) {
     super(settings, "testkit-" + UUID.randomUUID().toString().substring(0, 8));
     this.image = image;
-    this.network = Network.newNetwork();
+    this.network =
+        Network.builder()
+            .createNetworkCmdModifier(cmd -> cmd.withLabels(Map.of(LABEL, scope)))
+            .build();
     this.networkId = network.getId(); // creates it (a closed Network would create another)
     this.gateway =
         docker()
@@ -165,7 +172,7 @@ public final class ContainerPatroniCluster extends ClusterBase {
 
   @Override
   public void crash(Member member) {
-    if (exec(node(member), "pkill", "-KILL", "-x", "postgres").getExitCode() != 0) {
+    if (exec(running(member), "pkill", "-KILL", "-x", "postgres").getExitCode() != 0) {
       throw new IllegalStateException(member.name() + " has no running PostgreSQL to crash");
     }
     log.info("{} - crashed PostgreSQL of {}", scope, member.name());
@@ -195,7 +202,7 @@ public final class ContainerPatroniCluster extends ClusterBase {
     }
     if (node.processesStopped) {
       exec(node, "pkill", "-CONT", "-x", "postgres");
-      exec(node, "pkill", "-CONT", "-f", PATRONI);
+      signalPatroni(node, "CONT");
       node.processesStopped = false;
     }
   }
@@ -203,7 +210,7 @@ public final class ContainerPatroniCluster extends ClusterBase {
   @Override
   public void freezePatroni(Member member) {
     Node node = running(member);
-    exec(node, "pkill", "-STOP", "-f", PATRONI);
+    signalPatroni(node, "STOP");
     node.processesStopped = true;
     log.info("{} - froze Patroni of {}", scope, member.name());
   }
@@ -221,7 +228,7 @@ public final class ContainerPatroniCluster extends ClusterBase {
 
   @Override
   public synchronized void setTag(Member member, String key, Object value) {
-    Node node = node(member);
+    Node node = notPaused(node(member));
     @SuppressWarnings("unchecked")
     Map<String, Object> tags =
         new LinkedHashMap<>((Map<String, Object>) node.config.getOrDefault("tags", Map.of()));
@@ -233,7 +240,7 @@ public final class ContainerPatroniCluster extends ClusterBase {
     node.config.put("tags", tags);
     writeConfig(node);
     if (!node.stopped) {
-      exec(node, "pkill", "-HUP", "-f", PATRONI);
+      signalPatroni(node, "HUP");
     }
     log.info("{} - tag {}={} on {}", scope, key, value, member.name());
   }
@@ -249,12 +256,11 @@ public final class ContainerPatroniCluster extends ClusterBase {
       return;
     }
     thaw(node);
-    exec(node, "pkill", "-TERM", "-f", PATRONI);
+    signalPatroni(node, "TERM");
     long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-    while (exec(node, "pgrep", "-f", PATRONI).getExitCode() == 0
-        || exec(node, "pgrep", "-x", "postgres").getExitCode() == 0) {
+    while (patroniAlive(node) || exec(node, "pgrep", "-x", "postgres").getExitCode() == 0) {
       if (System.nanoTime() > deadline) {
-        exec(node, "pkill", "-KILL", "-f", PATRONI);
+        signalPatroni(node, "KILL");
         exec(node, "pkill", "-KILL", "-x", "postgres");
         break;
       }
@@ -285,7 +291,7 @@ public final class ContainerPatroniCluster extends ClusterBase {
    */
   @Override
   public void isolate(Member member) {
-    Node node = node(member);
+    Node node = notPaused(node(member));
     List<String> peers = new ArrayList<>();
     peers.add(etcdAddress());
     nodes.values().stream().filter(n -> n != node).forEach(n -> peers.add(n.ip));
@@ -296,7 +302,7 @@ public final class ContainerPatroniCluster extends ClusterBase {
   /** Drops every packet between the member and the network's gateway, which this JVM is behind. */
   @Override
   public void partitionFromClient(Member member) {
-    drop(node(member), List.of(gateway));
+    drop(notPaused(node(member)), List.of(gateway));
     log.info("{} - partitioned {} from this JVM", scope, member.name());
   }
 
@@ -308,6 +314,7 @@ public final class ContainerPatroniCluster extends ClusterBase {
 
   private void heal(Node node) {
     if (node.cutOff) {
+      notPaused(node);
       // only the filter table: Docker's DNS rules live in the container's nat table
       iptables(node, "iptables -F INPUT && iptables -F OUTPUT");
       node.cutOff = false;
@@ -325,8 +332,8 @@ public final class ContainerPatroniCluster extends ClusterBase {
                         + a
                         + " -j DROP")
             .collect(Collectors.joining(" && "));
-    node.cutOff = true;
     iptables(node, rules);
+    node.cutOff = true;
   }
 
   private void iptables(Node node, String commands) {
@@ -340,24 +347,13 @@ public final class ContainerPatroniCluster extends ClusterBase {
   @Override
   public void restoreHealth(Duration timeout) {
     for (Node node : nodes.values()) {
+      thaw(node); // first: nothing can be run in a paused container
       heal(node);
-      thaw(node);
       if (node.stopped) {
         startPatroni(node);
       }
     }
     awaitHealthy(timeout);
-  }
-
-  /** Removes every container and the network of this cluster. Idempotent. */
-  @Override
-  public void close() {
-    destroy();
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException alreadyShuttingDown) {
-      // the hook itself is running: nothing to remove
-    }
   }
 
   @Override
@@ -411,12 +407,24 @@ public final class ContainerPatroniCluster extends ClusterBase {
     return nodes.get(member) != null && nodes.get(member).impaired();
   }
 
+  /** The container of every member runs, and (checked every 2 s) so does its Patroni. */
   @Override
   void failIfAMemberDied() {
+    boolean checkPatroni = System.nanoTime() - livenessCheckedAt > LIVENESS_EVERY.toNanos();
     for (Node node : nodes.values()) {
-      if (!node.paused && !node.container.isRunning()) {
+      if (node.paused) {
+        continue;
+      }
+      if (!node.container.isRunning()) {
         throw new IllegalStateException(scope + ": the container of " + node.name + " is gone");
       }
+      if (checkPatroni && !node.stopped && !node.processesStopped && !patroniAlive(node)) {
+        throw new IllegalStateException(
+            scope + ": " + node.name + ": Patroni exited; log tail:\n" + logTail(node.name));
+      }
+    }
+    if (checkPatroni) {
+      livenessCheckedAt = System.nanoTime();
     }
   }
 
@@ -426,11 +434,15 @@ public final class ContainerPatroniCluster extends ClusterBase {
     if (node == null || node.paused) {
       return "(no log)";
     }
-    return exec(node, "tail", "-n", "30", PATRONI_LOG).getStdout();
+    try {
+      return exec(node, "tail", "-n", "30", PATRONI_LOG).getStdout();
+    } catch (RuntimeException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
   }
 
   private void startAll() {
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    closeOnExit();
     etcd =
         container("etcd")
             .withCommand(
@@ -548,10 +560,15 @@ public final class ContainerPatroniCluster extends ClusterBase {
             "postgres",
             "sh",
             "-c",
-            "nohup /usr/bin/patroni " + CONFIG + " >>" + PATRONI_LOG + " 2>&1 </dev/null &");
-    if (result.getExitCode() != 0) {
+            "nohup /usr/bin/patroni "
+                + CONFIG
+                + " >>"
+                + PATRONI_LOG
+                + " 2>&1 </dev/null & echo $!");
+    if (result.getExitCode() != 0 || !result.getStdout().trim().matches("\\d+")) {
       throw new IllegalStateException(node.name + ": Patroni did not start: " + result);
     }
+    node.patroniPid = result.getStdout().trim();
     node.stopped = false;
   }
 
@@ -574,11 +591,29 @@ public final class ContainerPatroniCluster extends ClusterBase {
   }
 
   private Node running(Member member) {
-    Node node = node(member);
+    Node node = notPaused(node(member));
     if (node.stopped) {
       throw new IllegalStateException(member.name() + " is stopped; start it first");
     }
     return node;
+  }
+
+  /** Docker runs nothing in a paused container: a fault that needs to, asks for a thaw first. */
+  private static Node notPaused(Node node) {
+    if (node.paused) {
+      throw new IllegalStateException(node.name + " is frozen (docker pause); thaw it first");
+    }
+    return node;
+  }
+
+  private static void signalPatroni(Node node, String signal) {
+    if (node.patroniPid != null) {
+      exec(node, "kill", "-" + signal, node.patroniPid);
+    }
+  }
+
+  private static boolean patroniAlive(Node node) {
+    return node.patroniPid != null && exec(node, "kill", "-0", node.patroniPid).getExitCode() == 0;
   }
 
   private static ExecResult exec(Node node, String... command) {
@@ -611,12 +646,14 @@ public final class ContainerPatroniCluster extends ClusterBase {
     return DockerClientFactory.instance().client();
   }
 
-  private synchronized void destroy() {
+  @Override
+  synchronized void destroy() {
     if (closed) {
       return;
     }
     closed = true;
-    Stream.concat(nodes.values().stream().map(n -> n.container), Stream.ofNullable(etcd))
+    Stream.concat(
+            new ArrayList<>(nodes.values()).stream().map(n -> n.container), Stream.ofNullable(etcd))
         .forEach(
             c -> {
               try {
@@ -675,8 +712,10 @@ public final class ContainerPatroniCluster extends ClusterBase {
     }
     long started = System.nanoTime();
     ContainerPatroniCluster cluster = new ContainerPatroniCluster(settings, image(baseImage));
+    boolean ok = false;
     try {
       cluster.startAll();
+      ok = true;
       log.info(
           "{} - {} members healthy after {} ms in containers of {}",
           cluster.scope,
@@ -689,8 +728,11 @@ public final class ContainerPatroniCluster extends ClusterBase {
           cluster.nodes.values().stream()
               .map(n -> "--- " + n.name + " ---\n" + cluster.logTail(n.name))
               .collect(Collectors.joining("\n"));
-      cluster.close();
       throw new IllegalStateException("cluster did not start: " + e.getMessage() + "\n" + logs, e);
+    } finally {
+      if (!ok) {
+        cluster.close();
+      }
     }
   }
 }

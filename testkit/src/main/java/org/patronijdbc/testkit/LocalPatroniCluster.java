@@ -60,7 +60,6 @@ public final class LocalPatroniCluster extends ClusterBase {
   private RestTls tls;
   private final Set<Integer> usedPorts = new HashSet<>();
   private final Map<String, MemberNode> nodes = new LinkedHashMap<>();
-  private final Thread shutdownHook = new Thread(this::destroy, "patroni-testkit-shutdown");
   private int etcdPort;
   private Process etcd;
   private boolean closed;
@@ -252,17 +251,6 @@ public final class LocalPatroniCluster extends ClusterBase {
     awaitHealthy(timeout);
   }
 
-  /** Stops every process of this cluster and deletes its directory. Idempotent. */
-  @Override
-  public void close() {
-    destroy();
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException alreadyShuttingDown) {
-      // the hook itself is running: nothing to remove
-    }
-  }
-
   @Override
   public String toString() {
     return "PatroniCluster[" + scope + ", " + nodes.size() + " members, " + baseDir + "]";
@@ -271,7 +259,7 @@ public final class LocalPatroniCluster extends ClusterBase {
   // ---------------------------------------------------------------- internals
 
   private void startAll() throws IOException {
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    closeOnExit();
     if (settings.restTls()) {
       tls = RestTls.generate(baseDir.resolve("tls"));
       rest = new PatroniRest(tls.clientContext());
@@ -409,7 +397,8 @@ public final class LocalPatroniCluster extends ClusterBase {
    * whatever still names the cluster's directory or scope on its command line (PostgreSQL titles
    * its processes {@code postgres: <scope>: ...}), then deletes the directory.
    */
-  private synchronized void destroy() {
+  @Override
+  synchronized void destroy() {
     if (closed) {
       return;
     }

@@ -195,9 +195,12 @@ public interface PatroniCluster extends AutoCloseable {
   Member addMember();
 
   /**
-   * Cuts the member off from etcd and from the other members, both ways, while this JVM's
-   * connections to it keep working: the leader on the wrong side of a partition. Patroni on an
-   * isolated leader demotes it once it cannot renew the leader key (after {@code ttl}).
+   * Cuts the member off from etcd and from the other members (those of this moment), both ways,
+   * while this JVM's connections to it keep working: the leader on the wrong side of a partition.
+   * Patroni on an isolated leader starts demoting it once it cannot reach etcd (after {@code
+   * retry_timeout}); PostgreSQL's shutdown then waits for its walsenders to give up on the
+   * unreachable standbys ({@code wal_sender_timeout}, 60 s), taking no connection meanwhile. A
+   * {@link #stop} of an isolated member therefore ends in a SIGKILL after 90 s.
    *
    * @throws UnsupportedOperationException on a cluster of processes, which share one network
    */

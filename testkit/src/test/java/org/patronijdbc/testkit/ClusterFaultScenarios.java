@@ -78,9 +78,17 @@ abstract class ClusterFaultScenarios {
     assertThat(rest.status(replica.restUrl(), "/patroni")).isEqualTo(-1);
     try (Connection c = cluster.connect(replica);
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT host(inet_server_addr()), inet_server_port(), pg_is_in_recovery()")) {
       rs.next();
-      assertThat(rs.getBoolean(1)).isTrue();
+      // the connection reached that very member
+      if (cluster instanceof ContainerPatroniCluster containers) {
+        assertThat(rs.getString(1)).isEqualTo(containers.networkAddress(replica));
+      } else {
+        assertThat(rs.getInt(2)).isEqualTo(replica.pgPort());
+      }
+      assertThat(rs.getBoolean(3)).isTrue();
     }
 
     cluster.thawPatroni(replica);
