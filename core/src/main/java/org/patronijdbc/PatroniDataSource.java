@@ -9,7 +9,7 @@ import javax.sql.DataSource;
 import org.patronijdbc.internal.Errors;
 import org.patronijdbc.internal.MonitorRegistry;
 import org.patronijdbc.internal.PatroniConfig;
-import org.patronijdbc.routing.Router;
+import org.patronijdbc.internal.Router;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterTopology;
 

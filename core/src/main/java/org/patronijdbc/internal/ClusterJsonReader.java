@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * member that is not valid Patroni JSON is left out with a WARN; a body that is not Patroni JSON at
  * all is an {@link IOException}.
  */
-public final class ClusterJsonReader {
+final class ClusterJsonReader {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterJsonReader.class);
 

@@ -18,7 +18,7 @@ import org.patronijdbc.topology.ClusterTopology;
  * Reads {@code GET /cluster} from one Patroni REST API at a time, bounded in time and size. Never
  * follows redirects and never falls back from https to http.
  */
-public final class PatroniRestClient {
+final class PatroniRestClient {
 
   /** A /cluster answer is a few kB; this much is plenty for hundreds of members. */
   static final int MAX_BODY_BYTES = 1024 * 1024;

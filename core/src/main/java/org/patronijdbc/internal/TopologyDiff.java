@@ -6,13 +6,12 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.patronijdbc.TopologyChange;
 import org.patronijdbc.TopologyEvent;
-import org.patronijdbc.routing.Fitness;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
 import org.patronijdbc.topology.MemberRole;
 
 /** Turns two topology snapshots into the {@link TopologyChange} between them. */
-public final class TopologyDiff {
+final class TopologyDiff {
 
   private TopologyDiff() {}
 

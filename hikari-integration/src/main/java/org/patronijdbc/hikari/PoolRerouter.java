@@ -4,7 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.TopologyChange;
 import org.patronijdbc.TopologyListener;
-import org.patronijdbc.routing.Fitness;
+import org.patronijdbc.internal.Fitness;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
 import org.patronijdbc.topology.MemberRole;

@@ -22,7 +22,7 @@ import java.util.function.Function;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.patronijdbc.PatroniDataSource;
-import org.patronijdbc.routing.Router;
+import org.patronijdbc.internal.Router;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterTopology;
 import org.slf4j.LoggerFactory;

@@ -14,7 +14,7 @@ import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.TopologyChange;
 import org.patronijdbc.TopologyListener;
 import org.patronijdbc.hikari.PatroniHikariDataSource;
-import org.patronijdbc.routing.Router;
+import org.patronijdbc.internal.Router;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;

@@ -1,7 +1,8 @@
-package org.patronijdbc.routing;
+package org.patronijdbc.internal;
 
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
 import org.patronijdbc.topology.MemberRole;

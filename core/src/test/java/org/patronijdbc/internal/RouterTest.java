@@ -1,4 +1,4 @@
-package org.patronijdbc.routing;
+package org.patronijdbc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.patronijdbc.routing.ReplicaSelection;
+import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
 import org.patronijdbc.topology.MemberRole;
