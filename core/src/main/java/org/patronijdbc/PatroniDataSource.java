@@ -9,7 +9,7 @@ import javax.sql.DataSource;
 import org.patronijdbc.internal.Errors;
 import org.patronijdbc.internal.MonitorRegistry;
 import org.patronijdbc.internal.PatroniConfig;
-import org.patronijdbc.internal.Router;
+import org.patronijdbc.internal.Routing;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterTopology;
 
@@ -32,6 +32,11 @@ import org.patronijdbc.topology.ClusterTopology;
  * the cluster throws 08003 at once.
  */
 public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
+
+  static {
+    // patroni-jdbc's pools, metrics and health check ask where this data source would route
+    Routing.install((dataSource, type) -> dataSource.connector().router(type));
+  }
 
   private final Properties properties = new Properties();
   private String url;
@@ -146,24 +151,6 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
   /** The cluster's latest topology, if one was read yet. */
   public Optional<ClusterTopology> topology() throws SQLException {
     return connector().monitor().current();
-  }
-
-  /**
-   * Where this data source would send a connection of {@code type} on {@code topology}, and why the
-   * other members are left out: the fit members in {@code replicaSelection} order (each call takes
-   * the next turn), then the fallback. Opens nothing (for pools and health endpoints).
-   */
-  public Router.Route route(TargetServerType type, ClusterTopology topology) throws SQLException {
-    return route(type, topology, true);
-  }
-
-  /**
-   * As {@link #route(TargetServerType, ClusterTopology)}; without {@code takeTurn} the rotation
-   * stays where it is (to learn who is fit without moving the turn on).
-   */
-  public Router.Route route(TargetServerType type, ClusterTopology topology, boolean takeTurn)
-      throws SQLException {
-    return connector().router(type).route(topology, takeTurn);
   }
 
   /** Hears about every later change of the cluster's topology. */

@@ -16,6 +16,7 @@ import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.TopologyChange;
 import org.patronijdbc.TopologyEvent;
 import org.patronijdbc.TopologyListener;
+import org.patronijdbc.internal.Routing;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
@@ -120,7 +121,7 @@ public final class PatroniMetrics implements MeterBinder, AutoCloseable {
 
   private int readable(ClusterTopology t) {
     try {
-      return source.route(TargetServerType.REPLICA, t, false).candidates().size();
+      return Routing.route(source, TargetServerType.REPLICA, t, false).candidates().size();
     } catch (SQLException e) {
       return 0;
     }
@@ -129,7 +130,7 @@ public final class PatroniMetrics implements MeterBinder, AutoCloseable {
   /** Whether replica reads go to the leader now because no replica is fit. */
   private boolean onlyFallback(ClusterTopology t) {
     try {
-      return source.route(TargetServerType.REPLICA, t, false).onlyFallback();
+      return Routing.route(source, TargetServerType.REPLICA, t, false).onlyFallback();
     } catch (SQLException e) {
       return false;
     }

@@ -23,6 +23,7 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.internal.Router;
+import org.patronijdbc.internal.Routing;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterTopology;
 import org.slf4j.LoggerFactory;
@@ -100,7 +101,7 @@ final class ReadPools implements DataSource {
       if (topology.isEmpty()) {
         return pool(name).getConnection();
       }
-      Router.Route route = router.route(TargetServerType.REPLICA, topology.get());
+      Router.Route route = Routing.route(router, TargetServerType.REPLICA, topology.get(), true);
       List<String> order = new ArrayList<>();
       route.candidates().forEach(m -> order.add(m.name()));
       if (!failingUntil.isEmpty()) {
@@ -154,7 +155,7 @@ final class ReadPools implements DataSource {
   synchronized void reroute(ClusterTopology topology) {
     Router.Route route;
     try {
-      route = router.route(TargetServerType.REPLICA, topology, false);
+      route = Routing.route(router, TargetServerType.REPLICA, topology, false);
     } catch (SQLException e) {
       return; // the data source is closed
     }
