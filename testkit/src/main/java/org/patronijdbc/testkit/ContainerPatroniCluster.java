@@ -22,6 +22,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -71,6 +78,14 @@ public final class ContainerPatroniCluster extends ClusterBase {
   private static final String PATRONI_LOG = HOME + "/patroni.log";
 
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration DOCKER_TIMEOUT = Duration.ofSeconds(60);
+  private static final ExecutorService DOCKER_CALLS =
+      Executors.newCachedThreadPool(
+          task -> {
+            Thread t = new Thread(task, "patroni-testkit-docker");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** How often the waits check that each member's Patroni still runs (one exec per member). */
   private static final Duration LIVENESS_EVERY = Duration.ofSeconds(2);
@@ -183,7 +198,9 @@ public final class ContainerPatroniCluster extends ClusterBase {
   public void freeze(Member member) {
     Node node = running(member);
     if (!node.paused) {
-      docker().pauseContainerCmd(node.container.getContainerId()).exec();
+      bounded(
+          node.name + ": docker pause",
+          () -> docker().pauseContainerCmd(node.container.getContainerId()).exec());
       node.paused = true;
     }
     log.info("{} - froze {} (docker pause)", scope, member.name());
@@ -197,7 +214,9 @@ public final class ContainerPatroniCluster extends ClusterBase {
 
   private void thaw(Node node) {
     if (node.paused) {
-      docker().unpauseContainerCmd(node.container.getContainerId()).exec();
+      bounded(
+          node.name + ": docker unpause",
+          () -> docker().unpauseContainerCmd(node.container.getContainerId()).exec());
       node.paused = false;
     }
     if (node.processesStopped) {
@@ -621,13 +640,36 @@ public final class ContainerPatroniCluster extends ClusterBase {
   }
 
   private static ExecResult execAs(Node node, String user, String... command) {
+    return bounded(
+        node.name + ": " + String.join(" ", command),
+        () -> node.container.execInContainerWithUser(user, command));
+  }
+
+  /**
+   * Runs one Docker call and gives up after {@link #DOCKER_TIMEOUT}: Testcontainers sets no timeout
+   * on exec, pause or unpause, and a daemon that does not answer must fail the fault, not hang the
+   * test run (the call's thread is left to the daemon).
+   */
+  private static <T> T bounded(String what, Callable<T> call) {
+    Future<T> result = DOCKER_CALLS.submit(call);
     try {
-      return node.container.execInContainerWithUser(user, command);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return result.get(DOCKER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      result.cancel(true);
+      throw new IllegalStateException(what + ": Docker did not answer in " + DOCKER_TIMEOUT, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (cause instanceof IOException io) {
+        throw new UncheckedIOException(io);
+      }
+      throw new IllegalStateException(what + ": " + cause, cause);
     } catch (InterruptedException e) {
+      result.cancel(true);
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
+      throw new IllegalStateException(what + ": interrupted", e);
     }
   }
 
