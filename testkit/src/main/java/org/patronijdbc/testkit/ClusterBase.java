@@ -2,6 +2,7 @@ package org.patronijdbc.testkit;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -51,6 +52,17 @@ abstract class ClusterBase implements PatroniCluster {
   /** Whether the member is frozen, paused or cut off on purpose (a reinit would not help). */
   abstract boolean isImpaired(String member);
 
+  /** Each member's PostgreSQL address ({@code host:port}) as this JVM reaches it, in order. */
+  abstract List<String> postgresAddresses();
+
+  /** Each member's REST API base URL as this JVM reaches it, in order. */
+  abstract List<String> restUrls();
+
+  /** URL parameters the REST APIs need besides their URLs (TLS files); none by default. */
+  List<String> restParameters() {
+    return List.of();
+  }
+
   /** Throws when a member's Patroni is gone though it was not stopped. */
   abstract void failIfAMemberDied();
 
@@ -78,6 +90,25 @@ abstract class ClusterBase implements PatroniCluster {
   @Override
   public String scope() {
     return scope;
+  }
+
+  @Override
+  public String jdbcUrl(String database, String... params) {
+    List<String> all = new ArrayList<>();
+    all.add("patroniUrls=" + String.join(",", restUrls()));
+    all.addAll(restParameters());
+    all.addAll(List.of(params));
+    return "jdbc:patroni:" + hosts(database) + "?" + String.join("&", all);
+  }
+
+  @Override
+  public String multiHostJdbcUrl(String database, String... params) {
+    String url = "jdbc:" + hosts(database);
+    return params.length == 0 ? url : url + "?" + String.join("&", params);
+  }
+
+  private String hosts(String database) {
+    return "postgresql://" + String.join(",", postgresAddresses()) + "/" + database;
   }
 
   @Override

@@ -160,17 +160,13 @@ public final class ContainerPatroniCluster extends ClusterBase {
   // ---------------------------------------------------------------- queries
 
   @Override
-  public String jdbcUrl(String database, String... params) {
-    List<String> all = new ArrayList<>();
-    all.add("patroniUrls=" + nodes.values().stream().map(Node::restUrl).collect(joining()));
-    all.addAll(List.of(params));
-    return "jdbc:patroni:" + hosts(database) + "?" + String.join("&", all);
+  List<String> postgresAddresses() {
+    return nodes.values().stream().map(n -> "127.0.0.1:" + n.pgPort()).toList();
   }
 
   @Override
-  public String multiHostJdbcUrl(String database, String... params) {
-    String url = "jdbc:" + hosts(database);
-    return params.length == 0 ? url : url + "?" + String.join("&", params);
+  List<String> restUrls() {
+    return nodes.values().stream().map(Node::restUrl).toList();
   }
 
   /** The address of the member's container on the cluster's network, as Patroni reports it. */
@@ -426,10 +422,15 @@ public final class ContainerPatroniCluster extends ClusterBase {
     return nodes.get(member) != null && nodes.get(member).impaired();
   }
 
-  /** The container of every member runs, and (checked every 2 s) so does its Patroni. */
+  /**
+   * The container of every member runs, and so does its Patroni: checked every 2 s, since each
+   * check is a Docker call per member and the waits poll every 100 to 200 ms.
+   */
   @Override
   void failIfAMemberDied() {
-    boolean checkPatroni = System.nanoTime() - livenessCheckedAt > LIVENESS_EVERY.toNanos();
+    if (System.nanoTime() - livenessCheckedAt < LIVENESS_EVERY.toNanos()) {
+      return;
+    }
     for (Node node : nodes.values()) {
       if (node.paused) {
         continue;
@@ -437,14 +438,12 @@ public final class ContainerPatroniCluster extends ClusterBase {
       if (!node.container.isRunning()) {
         throw new IllegalStateException(scope + ": the container of " + node.name + " is gone");
       }
-      if (checkPatroni && !node.stopped && !node.processesStopped && !patroniAlive(node)) {
+      if (!node.stopped && !node.processesStopped && !patroniAlive(node)) {
         throw new IllegalStateException(
             scope + ": " + node.name + ": Patroni exited; log tail:\n" + logTail(node.name));
       }
     }
-    if (checkPatroni) {
-      livenessCheckedAt = System.nanoTime();
-    }
+    livenessCheckedAt = System.nanoTime();
   }
 
   @Override
@@ -671,17 +670,6 @@ public final class ContainerPatroniCluster extends ClusterBase {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(what + ": interrupted", e);
     }
-  }
-
-  private String hosts(String database) {
-    return "postgresql://"
-        + nodes.values().stream().map(n -> "127.0.0.1:" + n.pgPort()).collect(joining())
-        + "/"
-        + database;
-  }
-
-  private static java.util.stream.Collector<CharSequence, ?, String> joining() {
-    return Collectors.joining(",");
   }
 
   private static DockerClient docker() {

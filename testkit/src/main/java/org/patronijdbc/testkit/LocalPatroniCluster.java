@@ -7,7 +7,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -88,26 +87,25 @@ public final class LocalPatroniCluster extends ClusterBase {
    * @param params extra {@code key=value} URL parameters
    */
   @Override
-  public String jdbcUrl(String database, String... params) {
-    List<String> all = new ArrayList<>();
-    all.add(
-        "patroniUrls=" + nodesInOrder().map(MemberNode::restUrl).collect(Collectors.joining(",")));
-    if (tls != null) {
-      all.add("patroniSslRootCert=" + tls.ca);
-      all.add("patroniSslCert=" + tls.clientCert);
-      all.add("patroniSslKey=" + tls.clientKey);
-    }
-    all.addAll(List.of(params));
-    return "jdbc:patroni:" + hosts(database) + "?" + String.join("&", all);
+  List<String> postgresAddresses() {
+    return nodesInOrder().map(n -> "127.0.0.1:" + n.pgPort).toList();
   }
 
-  /**
-   * A plain pgjdbc multi-host URL ({@code jdbc:postgresql://h1:p1,h2:p2/db}) for the same members.
-   */
   @Override
-  public String multiHostJdbcUrl(String database, String... params) {
-    String url = "jdbc:" + hosts(database);
-    return params.length == 0 ? url : url + "?" + String.join("&", params);
+  List<String> restUrls() {
+    return nodesInOrder().map(MemberNode::restUrl).toList();
+  }
+
+  /** With {@code restApiTls()}: the CA and the client certificate patroni-jdbc needs. */
+  @Override
+  List<String> restParameters() {
+    if (tls == null) {
+      return List.of();
+    }
+    return List.of(
+        "patroniSslRootCert=" + tls.ca,
+        "patroniSslCert=" + tls.clientCert,
+        "patroniSslKey=" + tls.clientKey);
   }
 
   // ---------------------------------------------------------------- actions
@@ -330,13 +328,6 @@ public final class LocalPatroniCluster extends ClusterBase {
 
   private Stream<MemberNode> nodesInOrder() {
     return nodes.values().stream();
-  }
-
-  private String hosts(String database) {
-    return "postgresql://"
-        + nodesInOrder().map(n -> "127.0.0.1:" + n.pgPort).collect(Collectors.joining(","))
-        + "/"
-        + database;
   }
 
   /** {@code GET /cluster} from the first member that answers, frozen and stopped ones last. */
