@@ -60,6 +60,10 @@ public final class Benchmark {
    * @param args {@code [repetitions]} (default 3)
    */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("overhead")) {
+      overheadOnly(Settings.full(1, Path.of("benchmarks", "target", "overhead")));
+      return;
+    }
     int repetitions = args.length > 0 ? Integer.parseInt(args[0]) : 3;
     Settings settings = Settings.full(repetitions, Path.of("benchmarks", "results"));
     String report = Report.markdown(run(settings));
@@ -104,6 +108,40 @@ public final class Benchmark {
       List<RestLoad.Row> rest = RestLoad.run(cluster, settings, cluster.directory());
       List<OverheadBenchmark.Row> overhead = OverheadBenchmark.run(cluster, settings);
       return new Results(LocalDate.now(), machine, settings, failover, steady, overhead, rest);
+    }
+  }
+
+  /**
+   * Only the figures an engine change must not worsen: steady-state throughput against the direct
+   * baseline and the JMH checkout and statement overhead, printed (RESULTS.md is left alone).
+   */
+  static void overheadOnly(Settings settings) throws Exception {
+    try (LocalPatroniCluster cluster =
+            PatroniCluster.builder().ttl(TTL_SECONDS).loopWait(LOOP_WAIT_SECONDS).start();
+        Methods methods = new Methods(cluster)) {
+      createTables(cluster);
+      int w = settings.writers();
+      int r = settings.readers();
+      List<Method> steadyMethods =
+          List.of(
+              methods.direct(Method.DIRECT, w, r),
+              methods.direct(Method.CONTROL, w, r),
+              methods.patroniJdbc(w, r));
+      for (SteadyState.Row row : SteadyState.run(steadyMethods, settings)) {
+        System.out.printf(
+            "steady  %-22s %-22s %10.0f ops/s  ratio to direct %.3f  errors %d%n",
+            row.method(),
+            row.operation().description,
+            row.opsPerSecond(),
+            row.ratioToDirect(),
+            row.errors());
+      }
+      methods.close();
+      for (OverheadBenchmark.Row row : OverheadBenchmark.run(cluster, settings)) {
+        System.out.printf(
+            "jmh     %-10s %-22s %8.2f us  +- %.2f%n",
+            row.benchmark(), row.method(), row.microseconds(), row.error());
+      }
     }
   }
 

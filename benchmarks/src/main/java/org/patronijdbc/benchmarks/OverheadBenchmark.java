@@ -68,7 +68,12 @@ public class OverheadBenchmark {
   @Param("")
   public String directUrl;
 
+  /** A pgjdbc URL of a replica. */
+  @Param("")
+  public String replicaUrl;
+
   private DataSource dataSource;
+  private DataSource readSource;
   private Closeable pool;
   private Connection held;
 
@@ -80,11 +85,18 @@ public class OverheadBenchmark {
     if (patroni) {
       PatroniHikariDataSource ds = new PatroniHikariDataSource(config, 1);
       dataSource = ds;
+      readSource = ds.readOnly();
       pool = ds;
     } else {
       HikariDataSource ds = new HikariDataSource(config);
+      HikariDataSource reads = new HikariDataSource(Methods.config(replicaUrl, 1));
       dataSource = ds;
-      pool = ds;
+      readSource = reads;
+      pool =
+          () -> {
+            reads.close();
+            ds.close();
+          };
     }
     held = dataSource.getConnection();
   }
@@ -100,6 +112,14 @@ public class OverheadBenchmark {
   @Benchmark
   public Connection checkout() throws SQLException {
     try (Connection c = dataSource.getConnection()) {
+      return c;
+    }
+  }
+
+  /** One checkout and return on the read side (a replica's pool). */
+  @Benchmark
+  public Connection readCheckout() throws SQLException {
+    try (Connection c = readSource.getConnection()) {
       return c;
     }
   }
@@ -123,6 +143,13 @@ public class OverheadBenchmark {
         .param("patroniUrl", cluster.jdbcUrl("postgres"))
         .param(
             "directUrl", "jdbc:postgresql://" + leader.host() + ":" + leader.pgPort() + "/postgres")
+        .param(
+            "replicaUrl",
+            "jdbc:postgresql://"
+                + cluster.replicas().get(0).host()
+                + ":"
+                + cluster.replicas().get(0).pgPort()
+                + "/postgres")
         .forks(settings.jmhForks())
         .threads(1)
         .warmupIterations(settings.jmhIterations())
