@@ -2,8 +2,6 @@ package org.patronijdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,13 +10,16 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.patronijdbc.internal.Errors;
+import org.patronijdbc.internal.Deadline;
+import org.patronijdbc.internal.Engine;
 import org.patronijdbc.internal.HostProbe;
 import org.patronijdbc.internal.Logins;
+import org.patronijdbc.internal.MemberLedger;
+import org.patronijdbc.internal.MonitorRegistry;
 import org.patronijdbc.internal.PatroniConfig;
 import org.patronijdbc.internal.Router;
+import org.patronijdbc.internal.SqlState;
 import org.patronijdbc.internal.TopologyMonitor;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterMember;
@@ -28,37 +29,49 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens connections for one configuration: routes by the monitor's topology, confirms the role on
- * the connection itself and, while no member fits, waits for a newer topology up to {@code
- * failoverTimeoutMs}.
+ * Opens connections for one configuration: routes by the monitor's topology, logs in on the
+ * caller's thread, confirms the role on the connection itself and, while no member fits, waits for
+ * a newer topology; all of it within one deadline, {@code failoverTimeoutMs}.
  */
-final class ClusterConnector {
+final class ClusterConnector implements Engine {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterConnector.class);
-  private static final int DEFAULT_LOGIN_TIMEOUT_S = 5;
   private static final long FIRST_RETRY_WAIT_MS = 50;
   private static final long MAX_RETRY_WAIT_MS = 1000;
 
   private final PatroniConfig config;
+  private final MonitorRegistry.Lease lease;
   private final TopologyMonitor monitor;
+  private final MemberLedger ledger;
   private final Map<TargetServerType, Router> routers = new ConcurrentHashMap<>();
   private final Map<String, Set<PatroniConnection>> open = new ConcurrentHashMap<>();
   private final Logins logins = new Logins();
+  private final HostProbe probe;
   private final AtomicBoolean hostsChecked = new AtomicBoolean();
-  private volatile ClusterTopology probed;
-  private volatile long probedAtNanos;
 
-  ClusterConnector(PatroniConfig config, TopologyMonitor monitor) {
+  ClusterConnector(PatroniConfig config, MonitorRegistry.Lease lease) {
     this.config = config;
-    this.monitor = monitor;
+    this.lease = lease;
+    this.monitor = lease.monitor();
+    this.ledger = monitor.ledger();
+    this.probe =
+        new HostProbe(
+            config.hosts(), config.database(), ledger, logins, config.topologyRefreshMs());
   }
 
-  TopologyMonitor monitor() {
+  @Override
+  public TopologyMonitor monitor() {
     return monitor;
   }
 
-  PatroniConfig config() {
+  @Override
+  public PatroniConfig config() {
     return config;
+  }
+
+  /** Gives back this connector's share of the monitor. */
+  void release() {
+    lease.close();
   }
 
   /** How many connections of this connector are open now. */
@@ -70,209 +83,234 @@ final class ClusterConnector {
     return count;
   }
 
-  /**
-   * A connection to a member fit for {@code type}.
-   *
-   * @param user overrides the configured user when not null
-   * @throws SQLException 08001 when no fit member answers within failoverTimeoutMs; the server's
-   *     own SQLState at once when a login fails for a reason no retry fixes (class 28, 3D000, ...)
-   */
-  PatroniConnection connect(TargetServerType type, String user, String password)
-      throws SQLException {
-    return connect(type, user, password, null);
+  /** This configuration's router for {@code type}, one per type so turns go round. */
+  @Override
+  public Router router(TargetServerType type) {
+    return routers.computeIfAbsent(
+        type,
+        t ->
+            new Router(
+                t,
+                config.maxReplicationLagBytes(),
+                config.readFallbackToPrimary(),
+                config.replicaSelection(),
+                ledger::openConnections));
   }
 
   /**
-   * As {@link #connect(TargetServerType, String, String)}, but only to {@code onlyMember} when not
-   * null: at once, or 08001 at once when that member is not fit for {@code type} now (a pool per
-   * member asks this way, and must not wait for a member that left).
+   * A connection to a member fit for {@code type}, waiting for one up to {@code failoverTimeoutMs}.
+   *
+   * @param user overrides the configured user (and its password) when not null
+   * @throws SQLException 08001 when no fit member answers in time, with the last login failure as
+   *     its cause; the server's own SQLState at once when a login fails for a reason no retry fixes
+   *     (class 28, 3D000, ...); 22023 at once when the local set-up cannot work
    */
-  PatroniConnection connect(TargetServerType type, String user, String password, String onlyMember)
+  PatroniConnection connect(TargetServerType type, String user, String password)
       throws SQLException {
-    Router router = router(type);
-    Properties props = config.connectionProperties(type);
-    if (user != null) {
-      props.setProperty("user", user);
-      if (password != null) {
-        props.setProperty("password", password);
-      }
-    }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.failoverTimeoutMs());
+    Deadline deadline = Deadline.afterMillis(config.failoverTimeoutMs());
+    Properties props = properties(type, user, password);
     Map<String, String> failures = new LinkedHashMap<>();
+    SQLException lastFailure = null;
     Router.Route route = null;
+    Optional<ClusterTopology> topology = Optional.empty();
     long retryWaitMs = FIRST_RETRY_WAIT_MS;
     while (true) {
-      if (monitor.isClosed()) {
-        // closed under a waiting connect: the monitor will never poll again
-        throw new SQLException("this data source was closed while the connect waited", "08003");
-      }
+      checkOpen();
       long seen = monitor.pollCount();
-      Optional<ClusterTopology> topology = topology(props, deadline, !failures.isEmpty());
+      topology = topology(props, deadline, !failures.isEmpty());
       if (topology.isPresent()) {
         warnIfNoHostIsAMember(topology.get());
-        // a connect pinned to one member takes no turn of the shared rotation
-        route = router.route(topology.get(), onlyMember == null);
-        List<ClusterMember> candidates = new ArrayList<>(route.candidates());
-        // stable: members that failed to connect lately go last, in routing order
-        candidates.sort(Comparator.comparing(m -> monitor.isUnreachable(m.name())));
+        route = router(type).route(topology.get());
+        List<ClusterMember> candidates =
+            ledger.failingLast(route.candidates(), ClusterMember::name, System.nanoTime());
         // a read that may fall back goes to the leader at once when every fit replica failed:
         // Patroni may not have noticed yet that they are gone
         route.fallback().ifPresent(candidates::add);
-        if (onlyMember != null) {
-          candidates.removeIf(m -> !m.name().equals(onlyMember));
-          if (candidates.isEmpty()) {
-            throw Errors.noFitMember(
-                onlyMember + " is not fit for targetServerType=" + type + " now: " + route.unfit(),
-                null);
-          }
-        }
         for (ClusterMember member : candidates) {
-          long left = millisLeft(deadline);
-          if (left <= 0) {
+          if (deadline.isExpired()) {
             break;
           }
-          if (!monitor.logins().mayTry(member.name())) {
+          if (!ledger.mayTry(member.name(), System.nanoTime())) {
             failures.putIfAbsent(member.name(), "a login to it failed just before; not tried");
             continue;
           }
           try {
-            return open(member, type, route.isFallback(member), props, left);
+            return open(member, type, route.isFallback(member), props, deadline);
           } catch (SQLException e) {
-            if (Thread.currentThread().isInterrupted()) {
-              throw Errors.noFitMember("interrupted while connecting to " + member.name(), e);
-            }
-            if (!Errors.isRetryableLoginFailure(e)) {
-              throw Errors.loginRefused(member.name(), e);
-            }
-            monitor.logins().failed(member.name());
+            lastFailure = failed(member, e, lastFailure);
             failures.put(member.name(), e.getMessage());
-            log.debug("{} - {} failed: {}", monitor.name(), member.name(), e.toString());
-            if (onlyMember != null) {
-              throw e;
-            }
           }
-        }
-        if (onlyMember != null) {
-          throw Errors.noFitMember(explain(type, topology, route, failures), null);
         }
         monitor.requestRefresh();
       }
-      long left = millisLeft(deadline);
-      if (left <= 0) {
-        throw Errors.noFitMember(explain(type, topology, route, failures), null);
+      if (deadline.isExpired()) {
+        throw SqlState.NO_FIT_MEMBER.exception(
+            explain(type, topology, route, failures), lastFailure);
       }
       try {
         // a newer topology ends the wait at once; else back off, with jitter so that waiting
         // threads do not retry in step
         long jittered = retryWaitMs / 2 + ThreadLocalRandom.current().nextLong(retryWaitMs / 2 + 1);
-        monitor.awaitPollAfter(seen, Math.min(left, jittered));
+        monitor.awaitPollAfter(seen, Math.min(deadline.remainingMillis(), jittered));
         retryWaitMs = Math.min(MAX_RETRY_WAIT_MS, retryWaitMs * 2);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw Errors.noFitMember("interrupted while waiting for a fit member", e);
+        throw SqlState.NO_FIT_MEMBER.exception("interrupted while waiting for a fit member", e);
       }
     }
   }
 
-  /** This configuration's router for {@code type}, one per type so turns go round. */
-  Router router(TargetServerType type) {
-    return routers.computeIfAbsent(type, this::newRouter);
+  /**
+   * A connection to {@code member} alone, at once: 08001 at once when it is not fit for {@code
+   * type} in the latest topology, or its login fails. For pools that keep one pool per member: they
+   * open connections to their member directly, without the wait and the rotation of {@link
+   * #connect}.
+   */
+  PatroniConnection connectTo(TargetServerType type, String member, String user, String password)
+      throws SQLException {
+    checkOpen();
+    Deadline deadline = Deadline.afterMillis(config.failoverTimeoutMs());
+    Optional<ClusterTopology> topology = monitor.current();
+    if (topology.isEmpty()) {
+      throw SqlState.NO_FIT_MEMBER.exception("no topology known yet to find " + member + " in");
+    }
+    Router.Route route = router(type).route(topology.get(), false);
+    Optional<ClusterMember> target =
+        route.all().stream().filter(m -> m.name().equals(member)).findFirst();
+    if (target.isEmpty()) {
+      throw SqlState.NO_FIT_MEMBER.exception(
+          member + " is not fit for targetServerType=" + type + " now: " + route.unfit());
+    }
+    Properties props = properties(type, user, password);
+    try {
+      return open(target.get(), type, route.isFallback(target.get()), props, deadline);
+    } catch (SQLException e) {
+      SQLException cause = failed(target.get(), e, null);
+      throw SqlState.NO_FIT_MEMBER.exception(member + " failed: " + e.getMessage(), cause);
+    }
   }
 
-  private Router newRouter(TargetServerType type) {
-    return new Router(
-        type,
-        config.maxReplicationLagBytes(),
-        config.readFallbackToPrimary(),
-        config.replicaSelection(),
-        monitor::openConnections);
+  /**
+   * Classifies a failed attempt on {@code member}: an interrupted caller or a failure no retry
+   * fixes is thrown at once; otherwise the failure is returned to be kept as the cause (the earlier
+   * one suppressed by it).
+   */
+  private SQLException failed(ClusterMember member, SQLException e, SQLException earlier)
+      throws SQLException {
+    if (Thread.currentThread().isInterrupted()) {
+      throw SqlState.NO_FIT_MEMBER.exception("interrupted while connecting to " + member.name(), e);
+    }
+    if (!SqlState.isRetryableLogin(e)) {
+      throw SqlState.loginRefused(member.name(), e);
+    }
+    log.debug("{} - {} failed: {}", monitor.name(), member.name(), e.toString());
+    if (earlier != null && earlier != e) {
+      e.addSuppressed(earlier);
+    }
+    return e;
+  }
+
+  private Properties properties(TargetServerType type, String user, String password) {
+    Properties props = config.connectionProperties(type);
+    if (user != null) {
+      props.setProperty("user", user);
+      // another role never gets the configured password offered
+      if (password != null) {
+        props.setProperty("password", password);
+      } else {
+        props.remove("password");
+      }
+    }
+    return props;
   }
 
   /**
    * Patroni's topology, or, while no REST API answers and either none was ever read or the cached
    * one failed us, what probing the URL's hosts shows.
    */
-  private Optional<ClusterTopology> topology(Properties props, long deadline, boolean cachedFailed)
-      throws SQLException {
+  private Optional<ClusterTopology> topology(
+      Properties props, Deadline deadline, boolean cachedFailed) throws SQLException {
     Optional<ClusterTopology> fromPatroni = monitor.current();
     if (!monitor.restUnreachable() || (fromPatroni.isPresent() && !cachedFailed)) {
       return fromPatroni;
     }
-    ClusterTopology last = probed;
-    if (last == null
-        || System.nanoTime() - probedAtNanos
-            > TimeUnit.MILLISECONDS.toNanos(config.topologyRefreshMs())) {
-      int login = loginSeconds(props, millisLeft(deadline));
-      last = HostProbe.probe(config.hosts(), config.database(), props, login);
-      probed = last;
-      probedAtNanos = System.nanoTime();
-      log.info(
-          "{} - no Patroni REST API answers; probed the URL's hosts: {}", monitor.name(), last);
-    }
-    return Optional.of(last);
+    return Optional.of(probe.probe(props, deadline));
   }
 
+  /**
+   * Logs in to {@code member}, registers the connection (so a reroute can abort it from now on),
+   * confirms its role within {@code deadline}, and hands it out unless the member stopped being fit
+   * for {@code type} meanwhile.
+   */
   private PatroniConnection open(
       ClusterMember member,
       TargetServerType type,
       boolean fallback,
       Properties props,
-      long millisLeft)
+      Deadline deadline)
       throws SQLException {
-    int login = loginSeconds(props, millisLeft);
     Connection c;
     try {
-      c =
-          logins.open(
-              member.name(),
-              () -> HostProbe.open(member.address(), config.database(), props, login),
-              login);
+      c = logins.open(member.name(), member.address(), config.database(), props, deadline);
     } catch (SQLException e) {
-      if (Errors.isRetryableLoginFailure(e) && !Thread.currentThread().isInterrupted()) {
+      if (SqlState.isRetryableLogin(e) && !Thread.currentThread().isInterrupted()) {
         // neither a refused login nor an interrupted caller says anything about reachability
-        monitor.markUnreachable(member.name());
+        ledger.failed(member.name(), System.nanoTime());
       }
-      if (Errors.suggestsRoleChange(e.getSQLState())) {
+      if (SqlState.suggestsRoleChange(e.getSQLState(), false)) {
         monitor.requestRefresh();
       }
-      throw e;
-    }
-    try {
-      boolean standby = HostProbe.isStandby(c, login);
-      boolean leader = member.role() == MemberRole.LEADER;
-      if (leader && standby) {
-        throw new SQLException(
-            member.name() + " is leader in Patroni but still in recovery (promotion not finished)",
-            Errors.NO_FIT_MEMBER);
-      }
-      if (!leader && !standby) {
-        throw new SQLException(
-            member.name() + " is a replica in Patroni but accepts writes (promoted meanwhile?)",
-            Errors.NO_FIT_MEMBER);
-      }
-      if (type.isReadOnly()) {
-        c.setReadOnly(true); // readOnlyMode=always: a write fails on the leader fallback too
-      }
-    } catch (SQLException e) {
-      c.close();
-      monitor.requestRefresh();
       throw e;
     }
     PatroniConnection connection =
         new PatroniConnection(c, member.name(), fallback, this::released);
     open.computeIfAbsent(member.name(), m -> ConcurrentHashMap.newKeySet()).add(connection);
-    monitor.connectionOpened(member.name());
-    // A login that began under an older topology must not join late: registered first, so a
-    // reroute either sees this connection (and aborts it) or has already published the topology
-    // this check reads.
-    Optional<String> stale = staleness(member, type);
-    if (stale.isPresent()) {
+    ledger.opened(member.name());
+    try {
+      checkRole(c, member, type, deadline);
+      // A login that began under an older topology must not join late: registered first, so a
+      // reroute either sees this connection (and aborts it) or has already published the topology
+      // this check reads.
+      Optional<String> stale = staleness(member, type);
+      if (stale.isPresent()) {
+        throw SqlState.NO_FIT_MEMBER.exception(
+            member.name() + " changed while the login was under way: " + stale.get());
+      }
+      return connection;
+    } catch (SQLException | RuntimeException e) {
       connection.close();
-      throw new SQLException(
-          member.name() + " changed while the login was under way: " + stale.get(),
-          Errors.NO_FIT_MEMBER);
+      monitor.requestRefresh();
+      throw e;
     }
-    return connection;
+  }
+
+  /**
+   * The role the member was chosen for, confirmed on the connection within the deadline; a
+   * read-only type's connection marked read-only (its session is read-only from the login on, see
+   * {@link PatroniConfig#connectionProperties}, so pgjdbc sends nothing for it).
+   */
+  private static void checkRole(
+      Connection c, ClusterMember member, TargetServerType type, Deadline deadline)
+      throws SQLException {
+    if (type.isReadOnly()) {
+      Logins.withinDeadline(
+          c,
+          deadline,
+          () -> {
+            c.setReadOnly(true);
+            return null;
+          });
+    }
+    boolean standby = Logins.isStandby(c, deadline);
+    boolean leader = member.role() == MemberRole.LEADER;
+    if (leader && standby) {
+      throw SqlState.NO_FIT_MEMBER.exception(
+          member.name() + " is leader in Patroni but still in recovery (promotion not finished)");
+    }
+    if (!leader && !standby) {
+      throw SqlState.NO_FIT_MEMBER.exception(
+          member.name() + " is a replica in Patroni but accepts writes (promoted meanwhile?)");
+    }
   }
 
   /** Why {@code member} no longer serves {@code type} in the newest topology, or empty. */
@@ -281,7 +319,7 @@ final class ClusterConnector {
     if (now.isEmpty() || monitor.restUnreachable()) {
       return Optional.empty(); // routed from a probe: nothing newer to compare with
     }
-    Router.Route route = router(type).route(now.get(), false); // no turn: rotation unskewed
+    Router.Route route = router(type).route(now.get(), false); // the snapshot's split, no turn
     return route.includes(member.name())
         ? Optional.empty()
         : Optional.of("not fit for targetServerType=" + type + " any more (" + route.unfit() + ")");
@@ -289,7 +327,7 @@ final class ClusterConnector {
 
   /** Warns once when Patroni's members are none of the URL's hosts: a typo, or another cluster. */
   private void warnIfNoHostIsAMember(ClusterTopology topology) {
-    if (topology.source() != ClusterTopology.Source.PATRONI
+    if (topology.source() == ClusterTopology.Source.PROBE
         || topology.members().isEmpty()
         || !hostsChecked.compareAndSet(false, true)) {
       return;
@@ -311,14 +349,14 @@ final class ClusterConnector {
     if (toMember != null) {
       toMember.remove(connection);
     }
-    monitor.connectionClosed(connection.memberName());
+    ledger.closed(connection.memberName());
   }
 
   /**
-   * Aborts every open connection to {@code member}: threads blocked on it get an error at once
-   * instead of waiting for a socket timeout.
+   * Aborts every open connection to {@code member} and calls off the logins under way to it:
+   * threads blocked on it get an error at once instead of waiting for a socket timeout.
    *
-   * @return how many were aborted
+   * @return how many were aborted or called off
    */
   int abortConnections(String member) {
     int aborted = logins.cancel(member, member + " lost its role while the login was under way");
@@ -346,19 +384,12 @@ final class ClusterConnector {
     return aborted;
   }
 
-  /** Bounds the login: a frozen server accepts TCP and never answers. */
-  private static int loginSeconds(Properties props, long millisLeft) {
-    int wanted = DEFAULT_LOGIN_TIMEOUT_S;
-    String configured = props.getProperty("loginTimeout");
-    if (configured != null) {
-      try {
-        wanted = Math.max(1, Integer.parseInt(configured.trim()));
-      } catch (NumberFormatException e) {
-        // pgjdbc reports its own property errors
-      }
+  private void checkOpen() throws SQLException {
+    if (monitor.isClosed()) {
+      // closed under a waiting connect: the monitor will never poll again
+      throw SqlState.CONNECTION_DOES_NOT_EXIST.exception(
+          "this data source was closed while the connect waited");
     }
-    long left = Math.max(1, (millisLeft + 999) / 1000);
-    return (int) Math.min(wanted, left);
   }
 
   private String explain(
@@ -393,9 +424,5 @@ final class ClusterConnector {
       failures.forEach((member, why) -> sb.append(member).append(": ").append(why).append("; "));
     }
     return sb.toString().trim();
-  }
-
-  private static long millisLeft(long deadlineNanos) {
-    return TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
   }
 }

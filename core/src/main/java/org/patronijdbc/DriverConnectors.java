@@ -59,7 +59,7 @@ final class DriverConnectors {
     synchronized (this) {
       for (Entry entry : entries.values()) {
         released.add(entry.connector.monitor());
-        MonitorRegistry.release(entry.connector.monitor());
+        entry.connector.release();
       }
       entries.clear();
       stopped = sweeper;
@@ -121,7 +121,7 @@ final class DriverConnectors {
         entry.idleSinceNanos = now;
       } else if (now - entry.idleSinceNanos >= TimeUnit.MILLISECONDS.toNanos(idleReleaseMs)) {
         it.remove();
-        MonitorRegistry.release(entry.connector.monitor());
+        entry.connector.release();
         log.debug(
             "{} - no DriverManager connection open for {} ms; monitor released",
             entry.connector.monitor().name(),

@@ -20,7 +20,7 @@ import java.util.Properties;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import org.patronijdbc.internal.Errors;
+import org.patronijdbc.internal.SqlState;
 
 /**
  * A pgjdbc connection to one cluster member, with the member's name. The only layer patroni-jdbc
@@ -135,7 +135,7 @@ public final class PatroniConnection implements Connection {
     try {
       delegate.commit();
     } catch (SQLException e) {
-      throw Errors.duringCommit(member, e);
+      throw SqlState.duringCommit(member, e);
     }
   }
 

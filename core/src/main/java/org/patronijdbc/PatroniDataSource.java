@@ -2,14 +2,13 @@ package org.patronijdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLNonTransientConnectionException;
 import java.util.Optional;
 import java.util.Properties;
 import javax.sql.DataSource;
-import org.patronijdbc.internal.Errors;
+import org.patronijdbc.internal.Engine;
 import org.patronijdbc.internal.MonitorRegistry;
 import org.patronijdbc.internal.PatroniConfig;
-import org.patronijdbc.internal.Routing;
+import org.patronijdbc.internal.SqlState;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterTopology;
 
@@ -32,11 +31,6 @@ import org.patronijdbc.topology.ClusterTopology;
  * the cluster throws 08003 at once.
  */
 public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
-
-  static {
-    // patroni-jdbc's pools, metrics and health check ask where this data source would route
-    Routing.install((dataSource, type) -> dataSource.connector().router(type));
-  }
 
   private final Properties properties = new Properties();
   private String url;
@@ -132,11 +126,26 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
   }
 
   /**
+   * A {@code DataSource} for writes: the leader, whatever {@code targetServerType} the
+   * configuration names, sharing this one's monitor. The write pool of {@code
+   * PatroniHikariDataSource} uses it.
+   */
+  public DataSource primary() {
+    return new RoutedDataSource(
+        this,
+        "primary()",
+        (user, password) -> connector().connect(TargetServerType.PRIMARY, user, password));
+  }
+
+  /**
    * A {@code DataSource} for replica reads ({@code targetServerType=replica}, with {@code
    * readOnlyUser} and the fallback to the leader as configured), sharing this one's monitor.
    */
   public DataSource readOnly() {
-    return new RoutedDataSource(this, TargetServerType.REPLICA, null);
+    return new RoutedDataSource(
+        this,
+        "readOnly()",
+        (user, password) -> connector().connect(TargetServerType.REPLICA, user, password));
   }
 
   /**
@@ -145,7 +154,11 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
    * without waiting. For pools that keep one pool per member.
    */
   public DataSource readOnly(String member) {
-    return new RoutedDataSource(this, TargetServerType.REPLICA, member);
+    return new RoutedDataSource(
+        this,
+        "readOnly(" + member + ")",
+        (user, password) ->
+            connector().connectTo(TargetServerType.REPLICA, member, user, password));
   }
 
   /** The cluster's latest topology, if one was read yet. */
@@ -170,7 +183,7 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
    */
   public void reportFailure(SQLException e) {
     ClusterConnector c = connector;
-    if (c != null && e != null && Errors.suggestsRoleChange(e.getSQLState())) {
+    if (c != null && e != null && SqlState.suggestsRoleChange(e.getSQLState(), true)) {
       c.monitor().requestRefresh();
     }
   }
@@ -191,14 +204,26 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (!closed && connector != null) {
-      MonitorRegistry.release(connector.monitor());
+      connector.release();
     }
     closed = true;
   }
 
-  Connection connect(TargetServerType type, String user, String password, String member)
-      throws SQLException {
-    return connector().connect(type, user, password, member);
+  /**
+   * Also unwraps to patroni-jdbc's internal {@code Engine}, through which its own pools, metrics
+   * and health check ask where this data source routes (not API).
+   */
+  @Override
+  public <T> T unwrap(Class<T> iface) throws SQLException {
+    if (iface == Engine.class) {
+      return iface.cast(connector());
+    }
+    return super.unwrap(iface);
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> iface) throws SQLException {
+    return iface == Engine.class || super.isWrapperFor(iface);
   }
 
   /** The connector; none after {@link #close()}: a closed data source sends nothing. */
@@ -216,9 +241,8 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
       }
       if (connector == null) {
         if (url == null) {
-          throw new SQLException(
-              "no URL: call setUrl(\"jdbc:patroni:postgresql://...\") first",
-              Errors.INVALID_PARAMETER);
+          throw SqlState.INVALID_PARAMETER.exception(
+              "no URL: call setUrl(\"jdbc:patroni:postgresql://...\") first");
         }
         PatroniConfig config = PatroniConfig.parse(url, properties);
         connector = new ClusterConnector(config, MonitorRegistry.acquire(config));
@@ -228,8 +252,7 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
   }
 
   private static SQLException closedError() {
-    return new SQLNonTransientConnectionException(
-        "this PatroniDataSource is closed", Errors.CONNECTION_DOES_NOT_EXIST);
+    return SqlState.CONNECTION_DOES_NOT_EXIST.exception("this PatroniDataSource is closed");
   }
 
   private void checkNotStarted() {

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
-import org.patronijdbc.internal.Errors;
+import org.patronijdbc.internal.SqlState;
 
 /**
  * Every connection property patroni-jdbc reads, with its name, default, description and allowed
@@ -153,7 +153,7 @@ public enum PatroniProperty {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw Errors.badValue(this, value, "a positive whole number");
+    throw SqlState.badValue(getName(), value, "a positive whole number");
   }
 
   /**
@@ -166,7 +166,7 @@ public enum PatroniProperty {
     return switch (value) {
       case "true" -> true;
       case "false" -> false;
-      default -> throw Errors.badValue(this, get(props), "true or false");
+      default -> throw SqlState.badValue(getName(), get(props), "true or false");
     };
   }
 }

@@ -2,35 +2,41 @@ package org.patronijdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import org.patronijdbc.routing.TargetServerType;
+import javax.sql.DataSource;
 
 /**
- * A view of a {@link PatroniDataSource} with another target server type, e.g. its readOnly(),
- * optionally pinned to one member.
+ * A view of a data source that connects another way, e.g. its {@code readOnly()}: another target
+ * server type, or one member only. Unwrapping goes to the data source it is a view of.
  */
 final class RoutedDataSource extends DataSourceBase {
 
-  private final PatroniDataSource owner;
-  private final TargetServerType type;
-  private final String member;
+  /** How the view connects: as the configured user when {@code user} is null. */
+  @FunctionalInterface
+  interface Connect {
+    Connection connect(String user, String password) throws SQLException;
+  }
+
+  private final DataSource owner;
+  private final String view;
+  private final Connect connect;
 
   /**
-   * @param member the only member to connect to, or null for any fit one
+   * @param view what the view is, for {@link #toString()}, e.g. {@code readOnly()}
    */
-  RoutedDataSource(PatroniDataSource owner, TargetServerType type, String member) {
+  RoutedDataSource(DataSource owner, String view, Connect connect) {
     this.owner = owner;
-    this.type = type;
-    this.member = member;
+    this.view = view;
+    this.connect = connect;
   }
 
   @Override
   public Connection getConnection() throws SQLException {
-    return owner.connect(type, null, null, member);
+    return connect.connect(null, null);
   }
 
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    return owner.connect(type, username, password, member);
+    return connect.connect(username, password);
   }
 
   @Override
@@ -48,6 +54,6 @@ final class RoutedDataSource extends DataSourceBase {
 
   @Override
   public String toString() {
-    return owner + ".as(" + type + (member == null ? "" : ", " + member) + ")";
+    return owner + "." + view;
   }
 }

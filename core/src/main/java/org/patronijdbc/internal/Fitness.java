@@ -33,9 +33,11 @@ public final class Fitness {
   /**
    * Why {@code m} cannot serve replica reads in {@code topology}, or empty. A standby must run,
    * carry no {@code noloadbalance} tag, report a known lag (the larger of Patroni's {@code lag} and
-   * {@code replay_lag}) within {@code maxLagBytes}, and not be on an older timeline than the
-   * leader's settled one ({@link ClusterTopology#settledTimeline()}): such a replica replays
-   * nothing the leader writes, whatever its lag says.
+   * {@code replay_lag}) within {@code maxLagBytes}, and not be on an older timeline than the newest
+   * leader timeline seen ({@link ClusterTopology#leaderTimeline()}): such a replica receives
+   * nothing from the leader, whatever its lag says. Under a lag limit the lag must come from
+   * Patroni's current answer: not from a probe, nor from a snapshot no REST API has confirmed
+   * lately ({@link ClusterTopology.Source#CACHED}).
    *
    * @param maxLagBytes the lag limit; empty for none
    */
@@ -60,10 +62,16 @@ public final class Fitness {
       // probing PostgreSQL tells the role, not the lag: never staler than asked
       return Optional.of("lag unknown without Patroni, and maxReplicationLag is set");
     }
-    long settled = topology.settledTimeline();
-    if (m.timeline() >= 0 && settled >= 0 && m.timeline() < settled) {
+    if (maxLagBytes.isPresent() && topology.source() == ClusterTopology.Source.CACHED) {
       return Optional.of(
-          "on timeline " + m.timeline() + ", behind the leader's timeline " + settled);
+          "lag no longer known: no Patroni REST API has answered since "
+              + topology.observedAt()
+              + ", and maxReplicationLag is set");
+    }
+    long newest = topology.leaderTimeline();
+    if (m.timeline() >= 0 && newest >= 0 && m.timeline() < newest) {
+      return Optional.of(
+          "on timeline " + m.timeline() + ", behind the leader's timeline " + newest);
     }
     long lag = m.lagBytes().getAsLong();
     if (maxLagBytes.isPresent() && lag > maxLagBytes.getAsLong()) {

@@ -1,112 +1,165 @@
 package org.patronijdbc.internal;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
 import org.patronijdbc.topology.MemberRole;
-import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Without Patroni, learns each host's role the way libpq does: connect and read {@code
- * in_hot_standby} (PostgreSQL 14+) or {@code pg_is_in_recovery()}. Lag is unknown this way, so
- * probed replicas report lag 0 and {@code maxReplicationLag} cannot apply.
+ * Without Patroni, learns each URL host's role the way libpq does: log in and read {@code
+ * in_hot_standby} (PostgreSQL 14+) or {@code pg_is_in_recovery()}. One probe at a time per data
+ * source, however many threads need it (they wait for the one under way), at most one per {@code
+ * freshMs}; the hosts are probed side by side, each login bounded by the deadline of the caller
+ * that started the probe, and hosts the member ledger says just failed are skipped. Lag is unknown
+ * this way: probed replicas report lag 0 and serve no reads under a lag limit ({@link Fitness}).
  */
 public final class HostProbe {
 
   private static final Logger log = LoggerFactory.getLogger(HostProbe.class);
-  private static final org.postgresql.Driver PGJDBC = new org.postgresql.Driver();
 
-  private HostProbe() {}
+  private final List<String> hosts;
+  private final String database;
+  private final MemberLedger ledger;
+  private final Logins logins;
+  private final long freshMs;
+  private CompletableFuture<ClusterTopology> underWay; // guarded by this
+  private ClusterTopology last; // guarded by this
+  private long lastAtNanos; // guarded by this
 
   /**
-   * Probes every host, each bounded by {@code loginTimeoutSeconds}.
-   *
-   * @throws SQLException the server's own answer, at once, when a login fails for a reason no retry
-   *     fixes (a wrong password, a missing database): every host would answer alike
+   * @param freshMs how long a probe's result is used before the next probe
    */
-  public static ClusterTopology probe(
-      List<String> hosts, String database, Properties props, int loginTimeoutSeconds)
-      throws SQLException {
-    List<ClusterMember> members = new ArrayList<>();
+  public HostProbe(
+      List<String> hosts, String database, MemberLedger ledger, Logins logins, long freshMs) {
+    this.hosts = List.copyOf(hosts);
+    this.database = database;
+    this.ledger = ledger;
+    this.logins = logins;
+    this.freshMs = freshMs;
+  }
+
+  /**
+   * The hosts' roles: a probe's result younger than {@code freshMs}, the probe under way, or a new
+   * one; waits at most until {@code deadline}.
+   *
+   * @throws SQLException the server's own answer when a login fails for a reason no retry fixes
+   *     (every host would answer alike); 08001 when the probe does not end in time
+   */
+  public ClusterTopology probe(Properties props, Deadline deadline) throws SQLException {
+    CompletableFuture<ClusterTopology> probe;
+    synchronized (this) {
+      if (last != null
+          && System.nanoTime() - lastAtNanos < TimeUnit.MILLISECONDS.toNanos(freshMs)) {
+        return last;
+      }
+      if (underWay == null) {
+        underWay = start(props, deadline);
+      }
+      probe = underWay;
+    }
+    try {
+      return probe.get(Math.max(0, deadline.remainingMillis()), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw SqlState.NO_FIT_MEMBER.exception(
+          "probing the URL's hosts " + hosts + " did not end within the time left", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw SqlState.NO_FIT_MEMBER.exception("interrupted while probing the URL's hosts", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof SQLException sql) {
+        throw sql;
+      }
+      throw SqlState.NO_FIT_MEMBER.exception("probing the URL's hosts failed: " + e.getCause(), e);
+    }
+  }
+
+  private CompletableFuture<ClusterTopology> start(Properties props, Deadline deadline) {
+    ClassLoader callers = Thread.currentThread().getContextClassLoader();
+    List<CompletableFuture<ClusterMember>> each = new ArrayList<>();
     for (String host : hosts) {
-      String hostName = host.substring(0, host.lastIndexOf(':'));
-      int port = Integer.parseInt(host.substring(host.lastIndexOf(':') + 1));
-      MemberRole role = MemberRole.UNKNOWN;
-      String state = "unreachable";
-      try (Connection c = open(host, database, props, loginTimeoutSeconds)) {
-        role = isStandby(c, loginTimeoutSeconds) ? MemberRole.REPLICA : MemberRole.LEADER;
+      CompletableFuture<ClusterMember> member = new CompletableFuture<>();
+      each.add(member);
+      Logins.background(
+          () -> {
+            Thread t = Thread.currentThread();
+            t.setContextClassLoader(callers); // what pgjdbc loads by name, it loads as the caller
+            try {
+              member.complete(probeOne(host, props, deadline));
+            } catch (Throwable e) {
+              member.completeExceptionally(e);
+            } finally {
+              t.setContextClassLoader(null);
+            }
+          });
+    }
+    CompletableFuture<ClusterTopology> all =
+        CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+            .thenApply(
+                done -> {
+                  List<ClusterMember> members = new ArrayList<>();
+                  each.forEach(f -> members.add(f.join()));
+                  return new ClusterTopology(
+                      "", members, Instant.now(), ClusterTopology.Source.PROBE);
+                });
+    all.whenComplete(
+        (topology, failure) -> {
+          synchronized (this) {
+            underWay = null;
+            if (topology != null) {
+              last = topology;
+              lastAtNanos = System.nanoTime();
+              log.info("no Patroni REST API answers; probed the URL's hosts: {}", topology);
+            }
+          }
+        });
+    return all;
+  }
+
+  private ClusterMember probeOne(String host, Properties props, Deadline deadline)
+      throws SQLException {
+    MemberRole role = MemberRole.UNKNOWN;
+    String state = "unreachable";
+    if (!ledger.mayTry(host, System.nanoTime())) {
+      state = "not tried: a login to it failed just before";
+    } else {
+      try (Connection c = logins.open(host, host, database, props, deadline)) {
+        ledger.opened(host);
+        ledger.closed(host);
+        role = Logins.isStandby(c, deadline) ? MemberRole.REPLICA : MemberRole.LEADER;
         state = "running";
       } catch (SQLException e) {
-        if (!Errors.isRetryableLoginFailure(e)) {
-          throw Errors.loginRefused(host, e);
+        if (!SqlState.isRetryableLogin(e)) {
+          throw SqlState.loginRefused(host, e);
+        }
+        if (!Thread.currentThread().isInterrupted()) {
+          ledger.failed(host, System.nanoTime());
         }
         log.debug("probe of {} failed: {}", host, e.toString());
       }
-      members.add(
-          new ClusterMember(
-              host, role, state, hostName, port, -1, OptionalLong.of(0), Map.of(), ""));
     }
-    return new ClusterTopology("", members, Instant.now(), ClusterTopology.Source.PROBE);
-  }
-
-  public static Connection open(
-      String host, String database, Properties props, int loginTimeoutSeconds) throws SQLException {
-    Properties p = new Properties();
-    p.putAll(props);
-    p.setProperty("loginTimeout", String.valueOf(loginTimeoutSeconds));
-    String connectTimeout = p.getProperty("connectTimeout");
-    if (connectTimeout == null || parseOr(connectTimeout, 0) > loginTimeoutSeconds) {
-      p.setProperty("connectTimeout", String.valueOf(loginTimeoutSeconds));
-    }
-    String url = pgUrl(host, database);
-    Connection c = PGJDBC.connect(url, p);
-    if (c == null) {
-      throw new SQLException("pgjdbc refused " + url, "08001");
-    }
-    return c;
-  }
-
-  /**
-   * The pgjdbc URL for {@code database} on {@code host}. pgjdbc decoded the name when it parsed the
-   * patroni URL, so it is encoded again: {@code my%3Fdb} must reach the database {@code my?db}.
-   */
-  static String pgUrl(String host, String database) {
-    return "jdbc:postgresql://" + host + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
-  }
-
-  /** Whether the server is a hot standby: from the login's in_hot_standby, else by asking. */
-  public static boolean isStandby(Connection c, int timeoutSeconds) throws SQLException {
-    String hot = c.unwrap(PGConnection.class).getParameterStatus("in_hot_standby");
-    if (hot != null) {
-      return "on".equals(hot);
-    }
-    try (Statement s = c.createStatement()) {
-      s.setQueryTimeout(timeoutSeconds);
-      try (ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
-        rs.next();
-        return rs.getBoolean(1);
-      }
-    }
-  }
-
-  private static int parseOr(String value, int otherwise) {
-    try {
-      return Integer.parseInt(value.trim());
-    } catch (NumberFormatException e) {
-      return otherwise;
-    }
+    int colon = host.lastIndexOf(':');
+    return new ClusterMember(
+        host,
+        role,
+        state,
+        host.substring(0, colon),
+        Integer.parseInt(host.substring(colon + 1)),
+        -1,
+        OptionalLong.of(0),
+        Map.of(),
+        "");
   }
 }

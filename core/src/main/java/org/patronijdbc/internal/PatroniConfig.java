@@ -65,11 +65,11 @@ public record PatroniConfig(
    */
   public static PatroniConfig parse(String url, Properties info) throws SQLException {
     if (url == null || !url.startsWith(URL_PREFIX + "postgresql:")) {
-      throw Errors.malformedUrl(redact(url), "it must start with jdbc:patroni:postgresql://");
+      throw SqlState.malformedUrl(redact(url), "it must start with jdbc:patroni:postgresql://");
     }
     if (hasUserInfo(url)) {
       // pgjdbc would read app:secret@h1 as host and port, and echo the password in its message
-      throw Errors.malformedUrl(
+      throw SqlState.malformedUrl(
           redact(url), "user:password@ is not supported; set the user and password properties");
     }
     String pgUrl = "jdbc:" + url.substring(URL_PREFIX.length());
@@ -80,7 +80,7 @@ public record PatroniConfig(
       parsed = null;
     }
     if (parsed == null || !pgUrl.startsWith("jdbc:postgresql://")) {
-      throw Errors.malformedUrl(redact(url), "pgjdbc cannot parse it");
+      throw SqlState.malformedUrl(redact(url), "pgjdbc cannot parse it");
     }
     return fromProperties(parsed, redact(url));
   }
@@ -121,8 +121,10 @@ public record PatroniConfig(
     String readOnlyUser = PatroniProperty.READ_ONLY_USER.get(all);
     String readOnlyPassword = PatroniProperty.READ_ONLY_PASSWORD.get(all);
     if (readOnlyPassword != null && readOnlyUser == null) {
-      throw Errors.badValue(
-          PatroniProperty.READ_ONLY_USER, null, "a user name when readOnlyPassword is set");
+      throw SqlState.badValue(
+          PatroniProperty.READ_ONLY_USER.getName(),
+          null,
+          "a user name when readOnlyPassword is set");
     }
     return new PatroniConfig(
         hosts,
@@ -147,13 +149,13 @@ public record PatroniConfig(
     String[] hosts = all.getProperty("PGHOST", "").split(",", -1);
     String[] ports = all.getProperty("PGPORT", "").split(",", -1);
     if (hosts.length != ports.length) {
-      throw Errors.malformedUrl(redactedUrl, "hosts and ports do not pair up");
+      throw SqlState.malformedUrl(redactedUrl, "hosts and ports do not pair up");
     }
     List<String> result = new ArrayList<>();
     for (int i = 0; i < hosts.length; i++) {
       String host = hosts[i].trim();
       if (!HostNames.isValid(host)) {
-        throw Errors.malformedUrl(redactedUrl, "'" + host + "' is not a host name or address");
+        throw SqlState.malformedUrl(redactedUrl, "'" + host + "' is not a host name or address");
       }
       int port;
       try {
@@ -162,7 +164,7 @@ public record PatroniConfig(
         port = -1;
       }
       if (port < 1 || port > 65535) {
-        throw Errors.malformedUrl(redactedUrl, "'" + ports[i] + "' is not a port (1-65535)");
+        throw SqlState.malformedUrl(redactedUrl, "'" + ports[i] + "' is not a port (1-65535)");
       }
       result.add(host + ":" + port);
     }
@@ -178,14 +180,14 @@ public record PatroniConfig(
         String endpoint = raw.trim().replaceAll("/+$", "");
         Matcher m = ENDPOINT.matcher(endpoint);
         if (!m.matches() || !isPort(m.group(2))) {
-          throw Errors.badValue(
-              PatroniProperty.PATRONI_URLS,
+          throw SqlState.badValue(
+              PatroniProperty.PATRONI_URLS.getName(),
               explicit,
               "http(s)://host:port[,http(s)://host:port...]");
         }
         if (security.usesTls() && m.group(1).equals("http")) {
-          throw Errors.badValue(
-              PatroniProperty.PATRONI_URLS,
+          throw SqlState.badValue(
+              PatroniProperty.PATRONI_URLS.getName(),
               explicit,
               "https:// endpoints only, because REST API TLS is configured (never plain HTTP)");
         }
@@ -195,7 +197,8 @@ public record PatroniConfig(
     }
     int port = PatroniProperty.PATRONI_PORT.getPositiveInt(all);
     if (port > 65535) {
-      throw Errors.badValue(PatroniProperty.PATRONI_PORT, String.valueOf(port), "a port (1-65535)");
+      throw SqlState.badValue(
+          PatroniProperty.PATRONI_PORT.getName(), String.valueOf(port), "a port (1-65535)");
     }
     String scheme = security.usesTls() ? "https" : "http";
     for (String host : hosts) {
@@ -213,8 +216,8 @@ public record PatroniConfig(
   private static List<String> checkBasicOverHttps(List<String> endpoints, RestSecurity security)
       throws SQLException {
     if (security.user() != null && endpoints.stream().anyMatch(e -> !e.startsWith("https://"))) {
-      throw Errors.badValue(
-          PatroniProperty.PATRONI_USER,
+      throw SqlState.badValue(
+          PatroniProperty.PATRONI_USER.getName(),
           security.user(),
           "https REST endpoints: Basic credentials need https (patroniUrls=https://... or"
               + " patroniSslRootCert), they are never sent over plain HTTP");
@@ -233,8 +236,10 @@ public record PatroniConfig(
     }
     Matcher m = SIZE.matcher(value.trim());
     if (!m.matches() || m.group(1).length() > 15) {
-      throw Errors.badValue(
-          PatroniProperty.MAX_REPLICATION_LAG, value, "bytes, or a number with kB, MB or GB");
+      throw SqlState.badValue(
+          PatroniProperty.MAX_REPLICATION_LAG.getName(),
+          value,
+          "bytes, or a number with kB, MB or GB");
     }
     long number = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
@@ -250,14 +255,22 @@ public record PatroniConfig(
 
   /**
    * pgjdbc's properties for connections of {@code type}: for replica reads the read-only user, if
-   * set, and pgjdbc's {@code readOnlyMode=always} unless set otherwise, so that {@code
-   * setReadOnly(true)} holds in autocommit too and a write fails on the leader fallback as well.
+   * set. Connections of a read-only type ({@code readOnly()}, {@code syncReplica}) are read-only
+   * from their login on, with no round trip: the session's {@code default_transaction_read_only} is
+   * set in the startup packet ({@code options}, after the application's own), so every transaction
+   * is read-only and a write fails (25006) on the leader fallback too; and pgjdbc's {@code
+   * readOnlyMode=ignore} (unless set otherwise) makes {@code setReadOnly} cost nothing, as the
+   * flips Spring's transaction managers and the pools make would otherwise each cost one.
    */
   public Properties connectionProperties(TargetServerType type) {
     Properties props = new Properties();
     props.putAll(pgProperties);
     if (type.isReadOnly()) {
-      props.putIfAbsent("readOnlyMode", "always");
+      props.putIfAbsent("readOnlyMode", "ignore");
+      String options = props.getProperty("options", "").trim();
+      props.setProperty(
+          "options",
+          (options.isEmpty() ? "" : options + " ") + "-c default_transaction_read_only=on");
     }
     if (type.isReplicaRead() && readOnlyUser != null) {
       props.setProperty("user", readOnlyUser);
@@ -293,7 +306,7 @@ public record PatroniConfig(
 
   /** The URL with every password parameter and user-info password masked, fit for messages. */
   public static String redact(String url) {
-    return Errors.mask(url);
+    return Secrets.mask(url);
   }
 
   @Override

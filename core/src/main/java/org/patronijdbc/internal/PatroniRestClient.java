@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import okhttp3.Call;
 import okhttp3.Credentials;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -71,9 +73,21 @@ final class PatroniRestClient {
    *     too much, or sends something that is not Patroni's /cluster JSON
    */
   public ClusterTopology fetchCluster(String endpoint) throws IOException {
+    return fetchCluster(endpoint, 0);
+  }
+
+  /**
+   * As {@link #fetchCluster(String)}, the whole request bounded by {@code timeoutMs} when it is
+   * positive (the rest of a poll's deadline), else by the client's timeout.
+   */
+  public ClusterTopology fetchCluster(String endpoint, long timeoutMs) throws IOException {
     Request.Builder request = new Request.Builder().url(endpoint + "/cluster").get();
     authorize(request, endpoint);
-    try (Response response = http.newCall(request.build()).execute()) {
+    Call call = http.newCall(request.build());
+    if (timeoutMs > 0) {
+      call.timeout().timeout(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+    try (Response response = call.execute()) {
       if (response.code() != 200) {
         throw new IOException("HTTP " + response.code() + " from " + endpoint + "/cluster");
       }

@@ -55,29 +55,31 @@ public record RestSecurity(
    */
   void validate() throws SQLException {
     if ((clientCert == null) != (clientKey == null)) {
-      throw Errors.badValue(
-          clientCert == null ? PatroniProperty.PATRONI_SSL_KEY : PatroniProperty.PATRONI_SSL_CERT,
+      throw SqlState.badValue(
+          (clientCert == null ? PatroniProperty.PATRONI_SSL_KEY : PatroniProperty.PATRONI_SSL_CERT)
+              .getName(),
           clientCert == null ? clientKey : clientCert,
           "patroniSslCert and patroniSslKey to be set together");
     }
     if ((user == null) != (password == null)) {
-      throw Errors.badValue(
-          PatroniProperty.PATRONI_USER, user, "patroniUser and patroniPassword to be set together");
+      throw SqlState.badValue(
+          PatroniProperty.PATRONI_USER.getName(),
+          user,
+          "patroniUser and patroniPassword to be set together");
     }
     try {
       tls();
     } catch (IllegalStateException e) {
       if (e.getCause() instanceof BadKey bad) {
-        throw new SQLException(
+        throw SqlState.INVALID_PARAMETER.exception(
             "Invalid value for "
                 + PatroniProperty.PATRONI_SSL_KEY.getName()
                 + ": "
                 + bad.getMessage()
                 + " (expected an unencrypted PEM key: PKCS#8, PKCS#1 RSA or SEC1 EC)",
-            Errors.INVALID_PARAMETER,
             bad);
       }
-      throw new SQLException(e.getMessage(), Errors.INVALID_PARAMETER, e.getCause());
+      throw SqlState.INVALID_PARAMETER.exception(e.getMessage(), e.getCause());
     }
   }
 

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToIntFunction;
 import org.patronijdbc.routing.ReplicaSelection;
 import org.patronijdbc.routing.TargetServerType;
@@ -15,7 +16,9 @@ import org.patronijdbc.topology.ClusterTopology;
 
 /**
  * Decides, from one topology snapshot, which members a connection of one target type may go to and
- * in which order. Pure: no I/O, no waiting.
+ * in which order. The split into fit and unfit members is computed once per snapshot and kept
+ * (every connect, pool checkout, reroute, metric and health check of the snapshot reads the same
+ * one); each route then only takes its turn in the rotation. Pure: no I/O, no waiting.
  */
 public final class Router {
 
@@ -25,6 +28,8 @@ public final class Router {
   private final ReplicaSelection selection;
   private final ToIntFunction<String> openConnections;
   private final AtomicInteger turn = new AtomicInteger();
+  private final AtomicLong computations = new AtomicLong();
+  private volatile Split split;
 
   /**
    * A router.
@@ -60,14 +65,57 @@ public final class Router {
    * (for callers that only want to know who is fit, such as pools following the topology).
    */
   public Route route(ClusterTopology topology, boolean takeTurn) {
+    Split s = split(topology);
+    List<ClusterMember> ordered = takeTurn ? select(s.readers) : s.readers;
+    List<ClusterMember> candidates = new ArrayList<>();
+    Optional<ClusterMember> fallback = Optional.empty();
+    switch (target) {
+      case PRIMARY -> s.leader.ifPresent(candidates::add);
+      case PREFER_PRIMARY -> {
+        s.leader.ifPresent(candidates::add);
+        candidates.addAll(ordered);
+      }
+      case REPLICA, SYNC_REPLICA -> {
+        candidates.addAll(ordered);
+        fallback = readFallbackToPrimary ? s.leader : Optional.empty();
+      }
+      case PREFER_REPLICA -> {
+        candidates.addAll(ordered);
+        fallback = s.leader;
+      }
+      case ANY -> {
+        candidates.addAll(ordered);
+        s.leader.ifPresent(l -> candidates.add(turn.get() % (candidates.size() + 1), l));
+      }
+    }
+    return new Route(candidates, fallback, s.unfit);
+  }
+
+  /** How many times a split was computed (once per snapshot; for tests). */
+  public long computations() {
+    return computations.get();
+  }
+
+  /** The split of {@code topology}, computed on its first use and kept for the next ones. */
+  private Split split(ClusterTopology topology) {
+    Split s = split;
+    if (s != null && s.topology == topology) {
+      return s;
+    }
+    s = compute(topology);
+    split = s;
+    return s;
+  }
+
+  private Split compute(ClusterTopology topology) {
+    computations.incrementAndGet();
     List<String> unfit = new ArrayList<>();
     Optional<ClusterMember> leader = Optional.empty();
     List<ClusterMember> readers = new ArrayList<>();
+    TargetServerType reads = target.isReplicaRead() ? target : TargetServerType.REPLICA;
     for (ClusterMember m : topology.members()) {
       Optional<String> notWritable = Fitness.whyNotWritable(m, topology);
-      Optional<String> notReadable =
-          Fitness.whyNotReadable(
-              target.isReplicaRead() ? target : TargetServerType.REPLICA, m, topology, maxLagBytes);
+      Optional<String> notReadable = Fitness.whyNotReadable(reads, m, topology, maxLagBytes);
       if (notWritable.isEmpty()) {
         leader = Optional.of(m);
       }
@@ -82,34 +130,18 @@ public final class Router {
           };
       why.ifPresent(w -> unfit.add(m.name() + ": " + w));
     }
-    List<ClusterMember> ordered = takeTurn ? select(readers) : readers;
-    List<ClusterMember> candidates = new ArrayList<>();
-    Optional<ClusterMember> fallback = Optional.empty();
-    switch (target) {
-      case PRIMARY -> leader.ifPresent(candidates::add);
-      case PREFER_PRIMARY -> {
-        leader.ifPresent(candidates::add);
-        candidates.addAll(ordered);
-      }
-      case REPLICA, SYNC_REPLICA -> {
-        candidates.addAll(ordered);
-        fallback = readFallbackToPrimary ? leader : Optional.empty();
-      }
-      case PREFER_REPLICA -> {
-        candidates.addAll(ordered);
-        fallback = leader;
-      }
-      case ANY -> {
-        List<ClusterMember> all = new ArrayList<>(ordered);
-        leader.ifPresent(l -> all.add(turn.get() % (all.size() + 1), l));
-        candidates.addAll(all);
-      }
-    }
     if (leader.isEmpty()) {
       unfit.add("no running leader");
     }
-    return new Route(candidates, fallback, unfit);
+    return new Split(topology, leader, List.copyOf(readers), List.copyOf(unfit));
   }
+
+  /** One snapshot's fit leader and readers, and why the others are unfit. */
+  private record Split(
+      ClusterTopology topology,
+      Optional<ClusterMember> leader,
+      List<ClusterMember> readers,
+      List<String> unfit) {}
 
   private List<ClusterMember> select(List<ClusterMember> fit) {
     if (fit.size() < 2) {

@@ -24,7 +24,7 @@ final class TopologyDiff {
     if (previous != null
         && previous.members().equals(current.members())
         && previous.scope().equals(current.scope())
-        && previous.settledTimeline() == current.settledTimeline()
+        && previous.leaderTimeline() == current.leaderTimeline()
         && previous.source() == current.source()) {
       return Optional.empty();
     }

@@ -16,7 +16,7 @@ import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.TopologyChange;
 import org.patronijdbc.TopologyEvent;
 import org.patronijdbc.TopologyListener;
-import org.patronijdbc.internal.Routing;
+import org.patronijdbc.internal.Engine;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
@@ -121,7 +121,12 @@ public final class PatroniMetrics implements MeterBinder, AutoCloseable {
 
   private int readable(ClusterTopology t) {
     try {
-      return Routing.route(source, TargetServerType.REPLICA, t, false).candidates().size();
+      return source
+          .unwrap(Engine.class)
+          .router(TargetServerType.REPLICA)
+          .route(t, false)
+          .candidates()
+          .size();
     } catch (SQLException e) {
       return 0;
     }
@@ -130,7 +135,11 @@ public final class PatroniMetrics implements MeterBinder, AutoCloseable {
   /** Whether replica reads go to the leader now because no replica is fit. */
   private boolean onlyFallback(ClusterTopology t) {
     try {
-      return Routing.route(source, TargetServerType.REPLICA, t, false).onlyFallback();
+      return source
+          .unwrap(Engine.class)
+          .router(TargetServerType.REPLICA)
+          .route(t, false)
+          .onlyFallback();
     } catch (SQLException e) {
       return false;
     }

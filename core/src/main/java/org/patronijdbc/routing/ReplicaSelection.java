@@ -3,7 +3,7 @@ package org.patronijdbc.routing;
 import java.sql.SQLException;
 import java.util.Arrays;
 import org.patronijdbc.PatroniProperty;
-import org.patronijdbc.internal.Errors;
+import org.patronijdbc.internal.SqlState;
 
 /** How a replica is picked among the fit ones; the {@code replicaSelection} property. */
 public enum ReplicaSelection {
@@ -31,8 +31,8 @@ public enum ReplicaSelection {
         .findFirst()
         .orElseThrow(
             () ->
-                Errors.badValue(
-                    PatroniProperty.REPLICA_SELECTION,
+                SqlState.badValue(
+                    PatroniProperty.REPLICA_SELECTION.getName(),
                     value,
                     String.join(", ", PatroniProperty.REPLICA_SELECTION.getChoices())));
   }

@@ -4,7 +4,7 @@ import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Map;
 import org.patronijdbc.PatroniProperty;
-import org.patronijdbc.internal.Errors;
+import org.patronijdbc.internal.SqlState;
 
 /** Which members a connection may go to; the {@code targetServerType} property. */
 public enum TargetServerType {
@@ -54,8 +54,8 @@ public enum TargetServerType {
     TargetServerType type =
         value == null ? null : SPELLINGS.get(value.trim().toLowerCase(Locale.ROOT));
     if (type == null) {
-      throw Errors.badValue(
-          PatroniProperty.TARGET_SERVER_TYPE,
+      throw SqlState.badValue(
+          PatroniProperty.TARGET_SERVER_TYPE.getName(),
           value,
           String.join(", ", PatroniProperty.TARGET_SERVER_TYPE.getChoices())
               + " (or pgjdbc's master, secondary, preferSecondary, or libpq's read-write,"

@@ -34,10 +34,15 @@ public record ClusterMember(
   }
 
   /**
-   * Whether PostgreSQL runs there: {@code running} (Patroni 3.0.2) or {@code streaming} (3.0.4+).
+   * Whether PostgreSQL runs there: {@code running} (Patroni 3.0.2), {@code streaming} (3.0.4+), or
+   * {@code in archive recovery} (a replica replaying from the archive, 3.0.4+). Patroni's other
+   * states ({@code starting}, {@code stopping}, {@code stopped}, {@code crashed}, {@code start
+   * failed}, ...) are not.
    */
   public boolean isRunning() {
-    return "running".equals(state) || "streaming".equals(state);
+    return "running".equals(state)
+        || "streaming".equals(state)
+        || "in archive recovery".equals(state);
   }
 
   /**

@@ -9,23 +9,29 @@ import java.util.Optional;
  *
  * @param scope the Patroni scope (cluster name), or empty when Patroni did not report it
  * @param members every member reported
- * @param observedAt when the snapshot was read
+ * @param observedAt when the snapshot was read (for {@link Source#CACHED}: when Patroni last
+ *     answered)
  * @param source where it came from
- * @param settledTimeline the newest leader timeline that has held for a while: replicas behind it
- *     serve no reads (right after a promotion, replicas still on the old timeline are judged by
- *     their lag, which counts the new leader's writes); -1 when unknown
+ * @param leaderTimeline the newest leader timeline seen: a replica on an older one receives nothing
+ *     from the leader and serves no reads; -1 when unknown
  */
 public record ClusterTopology(
     String scope,
     List<ClusterMember> members,
     Instant observedAt,
     Source source,
-    long settledTimeline) {
+    long leaderTimeline) {
 
   /** Where a snapshot came from. */
   public enum Source {
     /** {@code GET /cluster} from a Patroni REST API. */
     PATRONI,
+    /**
+     * Patroni's last answer, published again because no REST API has answered for longer than the
+     * bound (three {@code topologyRefreshMs} plus two {@code patroniTimeoutMs}): roles as last
+     * reported, lag no longer known.
+     */
+    CACHED,
     /** Probing the URL's hosts over SQL, because no REST API answered and none was known. */
     PROBE
   }
@@ -35,15 +41,10 @@ public record ClusterTopology(
     members = List.copyOf(members);
   }
 
-  /** A snapshot whose leader's timeline counts as settled (no history to say otherwise). */
+  /** A snapshot whose newest leader timeline is its own leader's (no history to say otherwise). */
   public ClusterTopology(
       String scope, List<ClusterMember> members, Instant observedAt, Source source) {
     this(scope, members, observedAt, source, leaderTimeline(members));
-  }
-
-  /** This snapshot with another settled timeline. */
-  public ClusterTopology withSettledTimeline(long timeline) {
-    return new ClusterTopology(scope, members, observedAt, source, timeline);
   }
 
   private static long leaderTimeline(List<ClusterMember> members) {

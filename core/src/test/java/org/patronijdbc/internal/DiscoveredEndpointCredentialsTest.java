@@ -67,7 +67,7 @@ class DiscoveredEndpointCredentialsTest {
                 + server.getPort(),
             new Properties());
 
-    TopologyMonitor monitor = MonitorRegistry.acquire(config);
+    MonitorRegistry.Lease monitor = MonitorRegistry.acquire(config);
     List<RecordedRequest> requests = new ArrayList<>();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -79,7 +79,7 @@ class DiscoveredEndpointCredentialsTest {
         }
       }
     } finally {
-      MonitorRegistry.release(monitor);
+      monitor.close();
     }
 
     assertThat(requests).anyMatch(r -> isTo(r, "localhost"));

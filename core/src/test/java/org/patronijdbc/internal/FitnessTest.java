@@ -95,4 +95,46 @@ class FitnessTest {
     assertThat(Fitness.whyNotReadable(probed, t, OptionalLong.of(1 << 20))).isPresent();
     assertThat(Fitness.whyNotReadable(probed, t, NO_LIMIT)).isEmpty();
   }
+
+  @Test
+  void underALagLimitACachedSnapshotsReplicasServeNoReadsWithoutOneTheyDo() {
+    ClusterMember replica = member("n2", MemberRole.REPLICA, 4, 0L, Map.of());
+    ClusterTopology cached =
+        new ClusterTopology(
+            "demo", List.of(LEADER, replica), Instant.now(), ClusterTopology.Source.CACHED, 4);
+
+    assertThat(Fitness.whyNotReadable(replica, cached, OptionalLong.of(1 << 20)))
+        .hasValueSatisfying(why -> assertThat(why).contains("no longer known"));
+    assertThat(Fitness.whyNotReadable(replica, cached, NO_LIMIT)).isEmpty();
+  }
+
+  @Test
+  void aReplicaBehindTheNewestLeaderTimelineSeenServesNoReadsFromTheMomentItIsSeen() {
+    // right after a promotion: the old timeline's replica reports lag 0, Patroni measuring it
+    // against a position that has not moved yet
+    ClusterMember promoted = member("n2", MemberRole.LEADER, 5, null, Map.of());
+    ClusterMember behind = member("n3", MemberRole.REPLICA, 4, 0L, Map.of());
+    ClusterTopology t = topology(promoted, behind);
+
+    assertThat(t.leaderTimeline()).isEqualTo(5);
+    assertThat(Fitness.whyNotReadable(behind, t, NO_LIMIT)).isPresent();
+  }
+
+  @Test
+  void aReplicaInArchiveRecoveryRunsAndServesReads() {
+    ClusterMember archive =
+        new ClusterMember(
+            "n2",
+            MemberRole.REPLICA,
+            "in archive recovery",
+            "127.0.0.1",
+            5432,
+            4,
+            OptionalLong.of(0),
+            Map.of(),
+            "");
+
+    assertThat(archive.isRunning()).isTrue();
+    assertThat(Fitness.whyNotReadable(archive, topology(LEADER, archive), NO_LIMIT)).isEmpty();
+  }
 }

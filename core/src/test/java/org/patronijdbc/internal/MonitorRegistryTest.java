@@ -80,7 +80,7 @@ class MonitorRegistryTest {
             "jdbc:patroni:postgresql://127.0.0.1:1/db?topologyRefreshMs=100&discoverMembers=false&patroniUrls=http://127.0.0.1:"
                 + server.getPort(),
             new Properties());
-    TopologyMonitor monitor = MonitorRegistry.acquire(config);
+    MonitorRegistry.Lease monitor = MonitorRegistry.acquire(config);
     try {
       Thread.sleep(500); // past the start-up fast polling: the leader is stable after 3 polls
       int before = server.getRequestCount();
@@ -88,7 +88,7 @@ class MonitorRegistryTest {
       int perSecond = server.getRequestCount() - before;
       assertThat(perSecond).isBetween(8, 12);
     } finally {
-      MonitorRegistry.release(monitor);
+      monitor.close();
     }
   }
 }

@@ -196,17 +196,24 @@ class PatroniConfigTest {
 
   @Test
   void masksUserInfoAndPasswordParametersInMessages() {
-    assertThat(Errors.mask("jdbc:patroni:postgresql://app:secret@h1/db"))
+    assertThat(Secrets.mask("jdbc:patroni:postgresql://app:secret@h1/db"))
         .isEqualTo("jdbc:patroni:postgresql://app:***@h1/db");
-    assertThat(Errors.mask("http://admin:secret@h1:8008,https://h2:8008"))
+    assertThat(Secrets.mask("http://admin:secret@h1:8008,https://h2:8008"))
         .isEqualTo("http://admin:***@h1:8008,https://h2:8008");
-    assertThat(Errors.mask("x?password=a&sslPassword=b&PATRONIPASSWORD=c&user=d"))
+    assertThat(Secrets.mask("x?password=a&sslPassword=b&PATRONIPASSWORD=c&user=d"))
         .isEqualTo("x?password=***&sslPassword=***&PATRONIPASSWORD=***&user=d");
-    assertThat(Errors.mask("jdbc:patroni:postgresql://h1:5432,h2:5432/db"))
+    assertThat(Secrets.mask("jdbc:patroni:postgresql://h1:5432,h2:5432/db"))
         .isEqualTo("jdbc:patroni:postgresql://h1:5432,h2:5432/db");
     // a password holding '/' or '@' is masked whole
-    assertThat(Errors.mask("jdbc:patroni:postgresql://app:se/cr@et@h1/db?x=1"))
+    assertThat(Secrets.mask("jdbc:patroni:postgresql://app:se/cr@et@h1/db?x=1"))
         .isEqualTo("jdbc:patroni:postgresql://app:***@h1/db?x=1");
+    // ... and so is one holding '?', '#', ',' or ';'
+    assertThat(Secrets.mask("jdbc:patroni:postgresql://app:se?c#r,e;t@h1/db"))
+        .isEqualTo("jdbc:patroni:postgresql://app:***@h1/db");
+    // values holding ',', ';', '%xx' or '=' are masked up to the next '&'
+    assertThat(Secrets.mask("h?password=ab,cd;e%26f=g&user=u")).isEqualTo("h?password=***&user=u");
+    assertThat(Secrets.mask("{password=ab,cd, user=u}")).isEqualTo("{password=*** user=u}");
+    assertThat(Secrets.mask("h?pass%77ord=secret")).isEqualTo("h?pass%77ord=***");
     assertThatThrownBy(() -> parse("jdbc:patroni:postgresql://app:se/cret@h1/db"))
         .hasMessageNotContaining("cret")
         .hasMessageContaining("user:password@");
@@ -224,7 +231,7 @@ class PatroniConfigTest {
     PatroniConfig config = parse("jdbc:patroni:postgresql://h1/my%3Fdb%26x%20y%2Fz");
 
     assertThat(config.database()).isEqualTo("my?db&x y/z");
-    String pgUrl = HostProbe.pgUrl("h1:5432", config.database());
+    String pgUrl = Logins.pgUrl("h1:5432", config.database());
     assertThat(org.postgresql.Driver.parseURL(pgUrl, new Properties()).getProperty("PGDBNAME"))
         .isEqualTo("my?db&x y/z");
   }

@@ -177,4 +177,21 @@ class RouterTest {
     }
     assertThat(firsts).containsOnly("n3");
   }
+
+  @Test
+  void theSplitIsComputedOncePerSnapshotHoweverManyRoutesAreTaken() {
+    Router router = router(TargetServerType.REPLICA, 1024L, true);
+    for (int i = 0; i < 1000; i++) {
+      router.route(HEALTHY, i % 2 == 0);
+    }
+    assertThat(router.computations()).isEqualTo(1);
+
+    ClusterTopology next =
+        topology(
+            member("n1", MemberRole.LEADER, "running", null),
+            member("n2", MemberRole.REPLICA, "streaming", 0L));
+    router.route(next);
+    router.route(next);
+    assertThat(router.computations()).isEqualTo(2);
+  }
 }

@@ -6,18 +6,18 @@ import java.lang.reflect.Method;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.patronijdbc.PatroniDataSource;
+import org.patronijdbc.internal.SqlState;
+import org.patronijdbc.internal.TopologyMonitor;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides, once per failed statement (never on success), whether Hikari evicts the connection: a
- * write that reached a demoted leader (25006, read-only transaction) is evicted too, which Hikari
- * alone does not do. Every error that suggests a role change also makes the topology monitor look
- * at once.
+ * Decides, once per failed statement (never on success), whether Hikari evicts the connection: on
+ * the write pool, a write that reached a demoted leader (25006, read-only transaction) is evicted
+ * too, which Hikari alone does not do. On a read pool a 25006 is the caller's own write on a
+ * read-only connection: the connection stays. Every error that suggests a role change ({@link
+ * SqlState#suggestsRoleChange}) also makes the topology monitor look at once.
  */
 final class PatroniExceptionOverride implements SQLExceptionOverride {
-
-  private static final String READ_ONLY_TRANSACTION = "25006";
 
   /**
    * {@code MUST_EVICT} from HikariCP 6 on. HikariCP 5.1 has only Hikari's own decision ({@code
@@ -35,10 +35,12 @@ final class PatroniExceptionOverride implements SQLExceptionOverride {
 
   private static final AtomicBoolean TOLD = new AtomicBoolean();
 
-  private final PatroniDataSource router;
+  private final TopologyMonitor monitor;
+  private final boolean leaderSide;
 
-  private PatroniExceptionOverride(PatroniDataSource router) {
-    this.router = router;
+  private PatroniExceptionOverride(TopologyMonitor monitor, boolean leaderSide) {
+    this.monitor = monitor;
+    this.leaderSide = leaderSide;
   }
 
   /**
@@ -48,7 +50,7 @@ final class PatroniExceptionOverride implements SQLExceptionOverride {
    * topology be read at once (the next poll, {@code topologyRefreshMs}, does) and a 25006
    * connection goes when the write pool retires for the new leader.
    */
-  static void install(HikariConfig config, PatroniDataSource router) {
+  static void install(HikariConfig config, TopologyMonitor monitor, boolean leaderSide) {
     if (SET_OVERRIDE == null) {
       if (TOLD.compareAndSet(false, true)) {
         LoggerFactory.getLogger(PatroniExceptionOverride.class)
@@ -59,7 +61,7 @@ final class PatroniExceptionOverride implements SQLExceptionOverride {
       return;
     }
     try {
-      SET_OVERRIDE.invoke(config, new PatroniExceptionOverride(router));
+      SET_OVERRIDE.invoke(config, new PatroniExceptionOverride(monitor, leaderSide));
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot install the exception override: " + e, e);
     }
@@ -75,8 +77,11 @@ final class PatroniExceptionOverride implements SQLExceptionOverride {
 
   @java.lang.Override
   public Override adjudicate(SQLException e) {
-    router.reportFailure(e);
-    return READ_ONLY_TRANSACTION.equals(e.getSQLState())
+    String state = e.getSQLState();
+    if (SqlState.suggestsRoleChange(state, leaderSide)) {
+      monitor.requestRefresh();
+    }
+    return leaderSide && SqlState.READ_ONLY_TRANSACTION.is(state)
         ? EVICT_READ_ONLY
         : Override.CONTINUE_EVICT;
   }

@@ -17,6 +17,8 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.PatroniProperty;
+import org.patronijdbc.internal.Engine;
+import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterTopology;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +57,7 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
   private static final Duration FIRST_TOPOLOGY_WAIT = Duration.ofSeconds(3);
 
   private final PatroniDataSource router;
+  private final Engine engine;
   private final HikariDataSource writePool;
   private final ReadPools readPools;
   private final PoolRerouter rerouter;
@@ -89,12 +92,26 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
             .containsKey(PatroniProperty.FAILOVER_TIMEOUT_MS.getName())) {
       router.setFailoverTimeoutMs((int) Math.min(Integer.MAX_VALUE, config.getConnectionTimeout()));
     }
+    try {
+      engine = router.unwrap(Engine.class);
+    } catch (SQLException e) {
+      router.close();
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    TargetServerType urlType = engine.config().targetServerType();
+    if (urlType != TargetServerType.PRIMARY) {
+      log.warn(
+          "the URL's targetServerType={} is not used by PatroniHikariDataSource: its write pool"
+              + " always takes the leader, readOnly() the replicas",
+          urlType);
+    }
     String name =
         config.getPoolName() != null && !config.getPoolName().startsWith("HikariPool-")
             ? config.getPoolName()
             : scopeOr("patroni");
     try {
-      writePool = pool(config, name + "-write", router, config.getMaximumPoolSize(), false);
+      writePool =
+          pool(config, name + "-write", router.primary(), config.getMaximumPoolSize(), false);
     } catch (RuntimeException e) {
       router.close();
       throw e;
@@ -104,10 +121,12 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
     String readName = name + "-read";
     readPools =
         new ReadPools(
-            router,
             readName,
+            engine.router(TargetServerType.REPLICA),
+            engine.monitor().ledger(),
             config.getConnectionTimeout(),
-            readMinimumIdle(config, readPoolSize),
+            readPoolSize,
+            config.getMinimumIdle(),
             member ->
                 member.equals(readName)
                     ? pool(base, readName, router.readOnly(), readPoolSize, true)
@@ -162,7 +181,7 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
     c.setPoolName(name);
     c.setMaximumPoolSize(size);
     c.setMinimumIdle(readMinimumIdle(base, size));
-    PatroniExceptionOverride.install(c, router);
+    PatroniExceptionOverride.install(c, engine.monitor(), !reads);
     MetricsTrackerFactory metrics = metricsTrackerFactory;
     if (metrics != null && c.getMetricRegistry() == null && c.getMetricsTrackerFactory() == null) {
       c.setMetricsTrackerFactory(metrics);

@@ -6,9 +6,7 @@ import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -16,25 +14,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
-import org.patronijdbc.PatroniDataSource;
+import org.patronijdbc.internal.MemberLedger;
 import org.patronijdbc.internal.Router;
-import org.patronijdbc.internal.Routing;
-import org.patronijdbc.routing.TargetServerType;
+import org.patronijdbc.internal.SqlState;
+import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
 import org.slf4j.LoggerFactory;
 
 /**
  * The read side of {@link PatroniHikariDataSource}: one Hikari pool per member that serves replica
- * reads (each fit replica; the leader when reads fall back to it), and each checkout picks the
- * member by {@code replicaSelection}. So every fit replica gets its share of reads however few
- * threads read (one shared pool hands each thread back its last connection), and a replica that
- * becomes unfit loses its own pool while the others keep theirs. Until Patroni's topology is known
- * (no REST API answered yet), one pool routes as {@code readOnly()} does.
+ * reads (each fit replica; the leader when reads fall back to it), sharing one budget, the read
+ * pool size: each pool holds its share (at least one connection), resized when the readers change.
+ * Each checkout picks the member by {@code replicaSelection}, so every fit replica gets its share
+ * of reads however few threads read (one shared pool hands each thread back its last connection),
+ * and a replica that becomes unfit loses its own pool while the others keep theirs. Until Patroni's
+ * topology is known (no REST API answered yet), one pool routes as {@code readOnly()} does.
+ *
+ * <p>The pools are published once per reroute as one immutable state; a checkout reads it without a
+ * lock, and its route is the snapshot's split computed once ({@link Router}).
  */
 final class ReadPools implements DataSource {
 
@@ -46,42 +46,66 @@ final class ReadPools implements DataSource {
   /** How long a retired pool stays open at least: a checkout may have just picked it. */
   private static final long RETIRED_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-  /**
-   * How long a member whose pool just failed to produce any connection goes last: a crashed replica
-   * that Patroni still lists costs one slice, not one per checkout (as the connector's unreachable
-   * mark does for single connects).
-   */
-  private static final long FAILING_NANOS = TimeUnit.SECONDS.toNanos(5);
-
   private record Retired(HikariDataSource pool, long sinceNanos) {}
 
-  private final ConcurrentHashMap<String, Long> failingUntil = new ConcurrentHashMap<>();
+  /**
+   * What a checkout reads: the snapshot the pools follow (null before the first), and the pool of
+   * each member that serves reads, the leader's too once reads fell back to it.
+   */
+  private record Published(ClusterTopology topology, Map<String, HikariDataSource> pools) {}
 
-  private final PatroniDataSource router;
   private final String name;
+  private final Router router;
+  private final MemberLedger ledger;
   private final long connectionTimeoutMs;
+  private final int budget;
   private final int minimumIdle;
   private final Function<String, HikariDataSource> newPool;
+  private final DataSource unpinned;
+  private volatile Published published;
+  private volatile boolean anyRetired;
   private final Map<String, HikariDataSource> pools = new LinkedHashMap<>(); // guarded by this
   private final Map<String, Retired> retired = new HashMap<>(); // guarded by this
-  private Set<String> routable = Set.of(); // guarded by this: members a checkout may use
+  private Set<String> readers = Set.of(); // guarded by this, for the log line
   private boolean closed; // guarded by this
 
   /**
-   * @param minimumIdle the pools' minimumIdle, given back to a retired pool that is used again
+   * @param budget the read pool size: connections all read pools hold together
+   * @param minimumIdle the configured minimumIdle (negative: as large as each pool)
    * @param newPool makes the pool for a member name, or for {@code name} itself: the unpinned one
    */
   ReadPools(
-      PatroniDataSource router,
       String name,
+      Router router,
+      MemberLedger ledger,
       long connectionTimeoutMs,
+      int budget,
       int minimumIdle,
       Function<String, HikariDataSource> newPool) {
-    this.router = router;
     this.name = name;
+    this.router = router;
+    this.ledger = ledger;
     this.connectionTimeoutMs = connectionTimeoutMs;
+    this.budget = budget;
     this.minimumIdle = minimumIdle;
     this.newPool = newPool;
+    HikariDataSource first = newPool.apply(name);
+    this.unpinned = first;
+    pools.put(name, first);
+    published = new Published(null, Map.of(name, first));
+  }
+
+  /**
+   * The pools' shares of {@code budget}: as even as it goes, the first members taking the
+   * remainder, at least one each (so with more readers than the budget the total passes it).
+   */
+  static Map<String, Integer> shares(List<String> members, int budget) {
+    Map<String, Integer> shares = new LinkedHashMap<>();
+    int n = members.size();
+    for (int i = 0; i < n; i++) {
+      shares.put(members.get(i), Math.max(1, budget / n + (i < budget % n ? 1 : 0)));
+    }
+    return shares;
   }
 
   /**
@@ -96,51 +120,50 @@ final class ReadPools implements DataSource {
     Set<String> cannotConnect = new HashSet<>();
     SQLException last = null;
     while (true) {
-      closeIdleRetired();
-      Optional<ClusterTopology> topology = router.topology();
-      if (topology.isEmpty()) {
-        return pool(name).getConnection();
+      if (anyRetired) {
+        closeIdleRetired();
       }
-      Router.Route route = Routing.route(router, TargetServerType.REPLICA, topology.get(), true);
+      Published p = published;
+      if (p.topology() == null) {
+        return unpinned.getConnection();
+      }
+      Router.Route route = router.route(p.topology(), true);
       List<String> order = new ArrayList<>();
-      route.candidates().forEach(m -> order.add(m.name()));
-      if (!failingUntil.isEmpty()) {
-        order.sort(Comparator.comparing(this::failingLately)); // stable: turns kept otherwise
+      for (ClusterMember m : ledger.failingLast(route.candidates(), ClusterMember::name, now())) {
+        order.add(m.name());
       }
-      if (route.fallback().isPresent() && cannotConnect.containsAll(order)) {
-        order.add(route.fallback().get().name());
+      Optional<ClusterMember> fallback = route.fallback();
+      if (fallback.isPresent() && cannotConnect.containsAll(order)) {
+        order.add(fallback.get().name());
       }
       if (order.isEmpty()) {
-        throw new SQLTransientConnectionException(
-            name + " - no member can serve replica reads now: " + route.unfit(), "08001");
+        throw SqlState.NO_FIT_MEMBER.exception(
+            name + " - no member can serve replica reads now: " + route.unfit());
       }
       for (String member : order) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0) {
           throw last != null
               ? last
-              : new SQLTransientConnectionException(
-                  name + " - no read connection within " + connectionTimeoutMs + " ms", "08001");
+              : SqlState.NO_FIT_MEMBER.exception(
+                  name + " - no read connection within " + connectionTimeoutMs + " ms");
         }
-        HikariDataSource pool;
-        try {
-          pool = pool(member);
-        } catch (SQLException e) {
-          last = e; // left the readers since the route was read
-          continue;
-        }
-        try {
-          Connection c = borrow(pool, Math.min(left, SLICE_MS));
-          if (!failingUntil.isEmpty()) {
-            failingUntil.remove(member);
+        HikariDataSource pool = p.pools().get(member);
+        if (pool == null) {
+          pool = fallbackPool(p, member);
+          if (pool == null) {
+            continue; // the readers changed since this route was read
           }
-          return c;
+        }
+        try {
+          return borrow(pool, Math.min(left, SLICE_MS));
         } catch (SQLException e) {
           last = e;
           if (pool.getHikariPoolMXBean() == null
               || pool.getHikariPoolMXBean().getTotalConnections() == 0) {
+            // no connection at all within a slice: the member is down or hung
             cannotConnect.add(member);
-            failingUntil.put(member, System.nanoTime() + FAILING_NANOS);
+            ledger.failed(member, now());
           }
         }
       }
@@ -149,37 +172,82 @@ final class ReadPools implements DataSource {
 
   /**
    * Follows a new topology: the pools of members that no longer serve reads are retired (their idle
-   * connections close now, in-use ones when returned), the others keep theirs. The leader's pool
-   * stays only while no replica is fit.
+   * connections close now, in-use ones when returned), the others keep theirs, new readers get
+   * theirs, and the budget is shared anew. The leader's pool stays only while no replica is fit.
    */
   synchronized void reroute(ClusterTopology topology) {
-    Router.Route route;
-    try {
-      route = Routing.route(router, TargetServerType.REPLICA, topology, false);
-    } catch (SQLException e) {
-      return; // the data source is closed
+    if (closed) {
+      return;
     }
-    Set<String> readers = new HashSet<>();
-    route.candidates().forEach(m -> readers.add(m.name()));
+    Router.Route route = router.route(topology, false);
+    List<String> now = new ArrayList<>();
+    route.candidates().forEach(m -> now.add(m.name()));
     if (route.onlyFallback()) {
-      readers.add(route.fallback().get().name());
+      now.add(route.fallback().get().name());
     }
-    Set<String> all = new HashSet<>();
-    route.all().forEach(m -> all.add(m.name()));
-    if (!all.equals(routable)) {
-      log.info("{} - readers {} -> {}", name, routable, all);
+    if (!Set.copyOf(now).equals(readers)) {
+      log.info(
+          "{} - replica reads {} -> {}{}",
+          name,
+          readers,
+          now,
+          route.onlyFallback() ? " (the leader: no replica is fit)" : "");
+      readers = Set.copyOf(now);
     }
-    routable = Set.copyOf(all);
     for (String member : List.copyOf(pools.keySet())) {
       if (!readers.contains(member)) {
         retire(member); // the unpinned pool too: the topology is known now
       }
     }
+    for (String member : now) {
+      pools.computeIfAbsent(member, this::revive);
+    }
+    publish(topology);
+  }
+
+  /** The leader's pool for reads that fall back because every fit replica failed to connect. */
+  private synchronized HikariDataSource fallbackPool(Published seen, String member) {
+    if (closed || published != seen) {
+      return published.pools().get(member); // rerouted meanwhile: its pools decide
+    }
+    pools.computeIfAbsent(member, this::revive);
+    publish(seen.topology());
+    return pools.get(member);
+  }
+
+  /** Shares the budget among the pools in use and publishes them for checkouts. */
+  private void publish(ClusterTopology topology) {
+    shares(List.copyOf(pools.keySet()), budget).forEach(this::resize);
+    published = new Published(topology, Map.copyOf(pools));
+  }
+
+  private void resize(String member, int share) {
+    HikariDataSource pool = pools.get(member);
+    if (pool.getHikariPoolMXBean() == null || pool.getMaximumPoolSize() == share) {
+      return;
+    }
+    boolean shrinking = share < pool.getMaximumPoolSize();
+    pool.getHikariConfigMXBean().setMaximumPoolSize(share);
+    pool.getHikariConfigMXBean()
+        .setMinimumIdle(minimumIdle < 0 ? share : Math.min(minimumIdle, share));
+    if (shrinking && pool.getHikariPoolMXBean().getTotalConnections() > share) {
+      // Hikari closes no connection for a smaller maximum: the pool refills to its share
+      pool.getHikariPoolMXBean().softEvictConnections();
+    }
+  }
+
+  /** A retired pool of {@code member} that is still open, else a new one. */
+  private HikariDataSource revive(String member) {
+    Retired back = retired.remove(member);
+    if (back != null && !back.pool().isClosed() && back.pool().getHikariPoolMXBean() != null) {
+      return back.pool(); // fit again before its pool closed: same pool, same metrics
+    }
+    return newPool.apply(member);
   }
 
   /** Every pool in use now, by member (the unpinned one under the read pools' own name). */
-  synchronized Map<String, HikariDataSource> pools() {
-    return Map.copyOf(pools);
+  Map<String, HikariDataSource> pools() {
+    return published.pools();
   }
 
   /** Closes every pool; call after the data source is closed, so no adder waits for a login. */
@@ -191,32 +259,9 @@ final class ReadPools implements DataSource {
       retired.values().forEach(r -> all.add(r.pool()));
       pools.clear();
       retired.clear();
+      published = new Published(published.topology(), Map.of());
     }
     all.forEach(HikariDataSource::close);
-  }
-
-  private synchronized HikariDataSource pool(String member) throws SQLException {
-    if (closed) {
-      throw new SQLException(name + " is closed", "08003");
-    }
-    HikariDataSource pool = pools.get(member);
-    if (pool != null) {
-      return pool;
-    }
-    if (!member.equals(name) && !routable.contains(member)) {
-      // routed from a topology older than the last reroute: that member left the readers
-      throw new SQLTransientConnectionException(
-          name + " - " + member + " serves no reads any more", "08001");
-    }
-    Retired back = retired.remove(member);
-    if (back != null && !back.pool().isClosed() && back.pool().getHikariPoolMXBean() != null) {
-      pool = back.pool(); // a member fit again before its pool closed: same pool, same metrics
-      pool.getHikariConfigMXBean().setMinimumIdle(minimumIdle);
-    } else {
-      pool = newPool.apply(member);
-    }
-    pools.put(member, pool);
-    return pool;
   }
 
   private void retire(String member) {
@@ -228,6 +273,7 @@ final class ReadPools implements DataSource {
     pool.getHikariConfigMXBean().setMinimumIdle(0); // no refill towards a member we left
     pool.getHikariPoolMXBean().softEvictConnections();
     retired.put(member, new Retired(pool, System.nanoTime()));
+    anyRetired = true;
   }
 
   /**
@@ -237,9 +283,6 @@ final class ReadPools implements DataSource {
   private void closeIdleRetired() {
     List<HikariDataSource> idle = new ArrayList<>();
     synchronized (this) {
-      if (retired.isEmpty()) {
-        return;
-      }
       long now = System.nanoTime();
       for (Map.Entry<String, Retired> e : List.copyOf(retired.entrySet())) {
         HikariDataSource pool = e.getValue().pool();
@@ -251,6 +294,7 @@ final class ReadPools implements DataSource {
           idle.add(pool);
         }
       }
+      anyRetired = !retired.isEmpty();
     }
     if (!idle.isEmpty()) {
       Thread closer =
@@ -260,21 +304,20 @@ final class ReadPools implements DataSource {
     }
   }
 
-  private boolean failingLately(String member) {
-    Long until = failingUntil.get(member);
-    return until != null && until - System.nanoTime() > 0;
+  private static long now() {
+    return System.nanoTime();
   }
 
   private static Connection borrow(HikariDataSource pool, long timeoutMs) throws SQLException {
     if (!pool.isClosed() && pool.getHikariPoolMXBean() instanceof HikariPool p) {
       return p.getConnection(timeoutMs);
     }
-    throw new SQLTransientConnectionException(pool.getPoolName() + " is closed", "08003");
+    throw SqlState.CONNECTION_DOES_NOT_EXIST.exception(pool.getPoolName() + " is closed");
   }
 
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    throw new SQLFeatureNotSupportedException(
+    throw SqlState.FEATURE_NOT_SUPPORTED.exception(
         "the pools use the HikariConfig's credentials; set readOnlyUser for replica reads");
   }
 
@@ -299,7 +342,7 @@ final class ReadPools implements DataSource {
   }
 
   @Override
-  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+  public java.util.logging.Logger getParentLogger() throws SQLFeatureNotSupportedException {
     throw new SQLFeatureNotSupportedException("patroni-jdbc logs through SLF4J");
   }
 

@@ -44,7 +44,10 @@ class PoolReroutingIT {
       Thread.sleep(1000);
 
       cluster.switchover(candidate);
-      Thread.sleep(3000);
+      // replicas serve reads again once Patroni reports them on the new leader's timeline; until
+      // then reads are on the leader (a replica on the old timeline receives nothing)
+      cluster.awaitHealthy(Duration.ofSeconds(60));
+      Thread.sleep(2500); // two polls, and the reroute that follows
       long settled = System.nanoTime();
       Thread.sleep(2000);
       load.close();

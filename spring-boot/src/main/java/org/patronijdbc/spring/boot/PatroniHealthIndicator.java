@@ -14,8 +14,8 @@ import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.TopologyChange;
 import org.patronijdbc.TopologyListener;
 import org.patronijdbc.hikari.PatroniHikariDataSource;
+import org.patronijdbc.internal.Engine;
 import org.patronijdbc.internal.Router;
-import org.patronijdbc.internal.Routing;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
@@ -126,7 +126,8 @@ final class PatroniHealthIndicator implements HealthIndicator, TopologyListener,
     Set<String> readers;
     Map<String, String> why = new LinkedHashMap<>();
     try {
-      Router.Route route = Routing.route(router, TargetServerType.REPLICA, t, false);
+      Router.Route route =
+          router.unwrap(Engine.class).router(TargetServerType.REPLICA).route(t, false);
       readers = route.candidates().stream().map(ClusterMember::name).collect(Collectors.toSet());
       for (String line : route.unfit()) {
         int colon = line.indexOf(": ");

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.patronijdbc.hikari.PatroniHikariDataSource;
+import org.patronijdbc.internal.SqlState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.datasource.AbstractDataSource;
@@ -93,10 +94,9 @@ public class PatroniRoutingDataSource extends AbstractDataSource implements Auto
   /** Not supported: the pools' user is configured once ({@code readOnlyUser} for replicas). */
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    throw new SQLException(
+    throw SqlState.FEATURE_NOT_SUPPORTED.exception(
         "PatroniRoutingDataSource uses the configured users; getConnection(user, password) is not"
-            + " supported",
-        "0A000");
+            + " supported");
   }
 
   @Override
@@ -168,7 +168,7 @@ public class PatroniRoutingDataSource extends AbstractDataSource implements Auto
           break;
       }
       if (closed) {
-        throw new SQLException("the connection is closed", "08003");
+        throw SqlState.CONNECTION_DOES_NOT_EXIST.exception("the connection is closed");
       }
       if (method.getName().equals("getTargetConnection")) {
         return target();

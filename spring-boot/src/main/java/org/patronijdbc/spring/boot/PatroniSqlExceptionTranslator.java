@@ -2,8 +2,8 @@ package org.patronijdbc.spring.boot;
 
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.util.Set;
 import javax.sql.DataSource;
+import org.patronijdbc.internal.SqlState;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessResourceException;
@@ -30,8 +30,6 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  */
 public class PatroniSqlExceptionTranslator implements SQLExceptionTranslator {
 
-  private static final Set<String> NOTHING_SENT = Set.of("08001", "08003", "08004", "57P03");
-
   private final SQLExceptionTranslator postgres =
       new SQLErrorCodeSQLExceptionTranslator("PostgreSQL");
   private final DataSource dataSource;
@@ -48,14 +46,15 @@ public class PatroniSqlExceptionTranslator implements SQLExceptionTranslator {
   public DataAccessException translate(String task, String sql, SQLException ex) {
     for (SQLException e = ex; e != null; e = next(e)) {
       String state = e.getSQLState();
-      if ("08007".equals(state)) { // before the type: core's 08007 is an SQLTransient... too
+      SqlState.Meaning meaning = SqlState.meaning(state);
+      if (state != null && meaning == SqlState.Meaning.OUTCOME_UNKNOWN) {
         return new RecoverableDataAccessException(message(task, sql, ex), ex);
       }
       if ((state == null && e instanceof SQLTransientConnectionException)
-          || (state != null && NOTHING_SENT.contains(state))) {
+          || (state != null && meaning == SqlState.Meaning.NOTHING_SENT)) {
         return new TransientDataAccessResourceException(message(task, sql, ex), ex);
       }
-      if (state != null && (state.startsWith("08") || state.matches("57P0[12]"))) {
+      if (state != null && meaning == SqlState.Meaning.CONNECTION_LOST) {
         boolean clean =
             TransactionSynchronizationManager.isActualTransactionActive()
                 && TransactionSynchronizationManager.hasResource(dataSource);

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import javax.sql.DataSource;
+import org.patronijdbc.internal.SqlState;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -63,8 +64,10 @@ final class PoolHealthIndicator implements HealthIndicator {
   /** A session a failover ended: the next connection may well be fine. */
   private static boolean sessionEnded(SQLException e) {
     String state = e.getSQLState();
+    SqlState.Meaning meaning = SqlState.meaning(state);
     return state != null
-        && !state.equals("08001")
-        && (state.startsWith("08") || state.matches("57P0[123]"));
+        && !SqlState.NO_FIT_MEMBER.is(state)
+        && (meaning == SqlState.Meaning.CONNECTION_LOST
+            || meaning == SqlState.Meaning.NOTHING_SENT);
   }
 }

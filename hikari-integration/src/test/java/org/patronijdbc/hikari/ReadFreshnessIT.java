@@ -1,0 +1,227 @@
+package org.patronijdbc.hikari;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariConfig;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.patronijdbc.testkit.Member;
+import org.patronijdbc.testkit.PatroniCluster;
+import org.patronijdbc.testkit.PatroniTest;
+import org.patronijdbc.topology.ClusterTopology;
+
+/**
+ * Reads are never staler than the topology allows, also at the seams: right after a switchover (a
+ * replica still on the old timeline receives nothing) and while no REST API answers (the last
+ * snapshot's lag figures age out). Every read is checked on the server that served it.
+ */
+@PatroniTest
+class ReadFreshnessIT {
+
+  /**
+   * One read: when it started, the server's port, whether it is a standby, and the timeline its
+   * walreceiver receives on (-1: none).
+   */
+  record Read(long startNanos, int port, boolean inRecovery, int receivedTimeline) {}
+
+  /** Readers that record where each read ran. */
+  static final class Readers implements AutoCloseable {
+    final ConcurrentLinkedQueue<Read> reads = new ConcurrentLinkedQueue<>();
+    final AtomicLong failures = new AtomicLong();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final List<Thread> threads = new ArrayList<>();
+
+    Readers(DataSource reads, int count) {
+      for (int i = 0; i < count; i++) {
+        Thread t = new Thread(() -> loop(reads), "fresh-reader-" + i);
+        t.start();
+        threads.add(t);
+      }
+    }
+
+    private void loop(DataSource ds) {
+      while (running.get()) {
+        long start = System.nanoTime();
+        try (Connection c = ds.getConnection();
+            Statement s = c.createStatement();
+            ResultSet rs =
+                s.executeQuery(
+                    "SELECT inet_server_port(), pg_is_in_recovery(),"
+                        + " (SELECT received_tli FROM pg_stat_wal_receiver)")) {
+          rs.next();
+          int tli = rs.getInt(3);
+          reads.add(new Read(start, rs.getInt(1), rs.getBoolean(2), rs.wasNull() ? -1 : tli));
+        } catch (SQLException e) {
+          failures.incrementAndGet();
+        }
+        try {
+          Thread.sleep(2);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running.set(false);
+      for (Thread t : threads) {
+        t.join(30_000);
+        assertThat(t.isAlive()).as(t.getName() + " stuck").isFalse();
+      }
+    }
+  }
+
+  private static PatroniHikariDataSource dataSource(String url) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setUsername(PatroniCluster.SUPERUSER);
+    config.setPassword(PatroniCluster.PASSWORD);
+    config.setMaximumPoolSize(8);
+    return new PatroniHikariDataSource(config);
+  }
+
+  private static long timeline(PatroniCluster cluster, Member leader) throws SQLException {
+    try (Connection c = cluster.connect(leader);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT timeline_id FROM pg_control_checkpoint()")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
+  void onceTheNewTimelineIsSeenNoReadRunsOnAMemberStillOnTheOldOne(PatroniCluster cluster)
+      throws Exception {
+    Member candidate = cluster.replicas().get(0);
+    try (PatroniHikariDataSource ds = dataSource(cluster.jdbcUrl("postgres"))) {
+      long before = ds.topology().orElseThrow().leaderTimeline();
+      AtomicLong seenAt = new AtomicLong();
+      AtomicLong newTimeline = new AtomicLong();
+      // registered after the pools' own listener: when it runs, the pools have rerouted
+      ds.unwrap(org.patronijdbc.PatroniDataSource.class)
+          .addTopologyListener(
+              change -> {
+                ClusterTopology t = change.current();
+                if (t.leaderTimeline() > before && seenAt.get() == 0) {
+                  newTimeline.set(t.leaderTimeline());
+                  seenAt.set(System.nanoTime());
+                }
+              });
+      Readers readers = new Readers(ds.readOnly(), 8);
+      Thread.sleep(1000);
+      cluster.switchover(candidate);
+      cluster.awaitHealthy(Duration.ofSeconds(60));
+      Thread.sleep(3000);
+      long end = System.nanoTime();
+      readers.close();
+
+      assertThat(seenAt.get()).as("the library saw the new timeline").isPositive();
+      assertThat(newTimeline.get()).isEqualTo(timeline(cluster, cluster.leader()));
+      List<Read> after = readers.reads.stream().filter(r -> r.startNanos() > seenAt.get()).toList();
+      List<Read> stale =
+          after.stream()
+              .filter(r -> r.inRecovery() && r.receivedTimeline() != newTimeline.get())
+              .toList();
+      long onReplicas =
+          after.stream()
+              .filter(r -> r.inRecovery() && r.startNanos() > end - 2_000_000_000L)
+              .count();
+      System.out.printf(
+          "ReadFreshnessIT: %d reads after the new timeline %d was seen, %d on a member not"
+              + " receiving it; %d failed reads in all%n",
+          after.size(), newTimeline.get(), stale.size(), readers.failures.get());
+
+      assertThat(after).isNotEmpty();
+      assertThat(stale).isEmpty();
+      assertThat(onReplicas).as("reads back on the replicas once they follow").isPositive();
+    }
+  }
+
+  @Test
+  void withNoRestApiAnsweringAReplicaPastTheLagLimitLosesItsReadsWithinTheBound(
+      PatroniCluster cluster) throws Exception {
+    Member victim = cluster.replicas().get(0);
+    try (CuttableRelay relay = new CuttableRelay(cluster.leader().restPort())) {
+      String hosts =
+          String.join(
+              ",", cluster.members().stream().map(m -> m.host() + ":" + m.pgPort()).toList());
+      String url =
+          "jdbc:patroni:postgresql://"
+              + hosts
+              + "/postgres?maxReplicationLag=1MB&discoverMembers=false&patroniUrls="
+              + "http://127.0.0.1:"
+              + relay.port();
+      try (PatroniHikariDataSource ds = dataSource(url)) {
+        try (Connection c = ds.getConnection();
+            Statement s = c.createStatement()) {
+          s.execute("CREATE TABLE IF NOT EXISTS filler (id bigint, pad text)");
+        }
+        Readers readers = new Readers(ds.readOnly(), 8);
+        Thread.sleep(2000);
+        long cut = System.nanoTime();
+        relay.close();
+        cluster.pauseReplication(victim);
+        try (Connection c = ds.getConnection();
+            Statement s = c.createStatement()) {
+          s.execute(
+              "INSERT INTO filler SELECT g, repeat('x', 1000) FROM generate_series(1, 30000) g");
+        }
+        long behind = replayLagBytes(cluster, victim);
+        Thread.sleep(10_000);
+        readers.close();
+        cluster.resumeReplication(victim);
+
+        // 3 x topologyRefreshMs + 2 x patroniTimeoutMs at the defaults
+        long bound = Duration.ofSeconds(5).toNanos();
+        long lastOnVictim =
+            readers.reads.stream()
+                .filter(r -> r.port() == victim.pgPort())
+                .mapToLong(Read::startNanos)
+                .max()
+                .orElse(cut);
+        long servedLate =
+            readers.reads.stream()
+                .filter(r -> r.startNanos() > cut + bound + 1_000_000_000L)
+                .count();
+        System.out.printf(
+            "ReadFreshnessIT: REST cut; %s was %d bytes behind; its last read started %d ms after"
+                + " the cut (bound %d ms); %d reads served later%n",
+            victim.name(), behind, (lastOnVictim - cut) / 1_000_000, bound / 1_000_000, servedLate);
+
+        assertThat(behind).isGreaterThan(1 << 20);
+        assertThat(lastOnVictim - cut).isLessThan(bound + 1_000_000_000L);
+        assertThat(servedLate).as("reads keep being served").isPositive();
+      }
+    }
+  }
+
+  /** How far {@code replica} replays behind the leader's current WAL position, in bytes. */
+  private static long replayLagBytes(PatroniCluster cluster, Member replica) throws SQLException {
+    String leaderLsn;
+    try (Connection c = cluster.connect(cluster.leader());
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()")) {
+      rs.next();
+      leaderLsn = rs.getString(1);
+    }
+    try (Connection c = cluster.connect(replica);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT pg_wal_lsn_diff('" + leaderLsn + "', pg_last_wal_replay_lsn())::bigint")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+}
