@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,7 +43,7 @@ final class ClusterConnector implements Engine {
   private final TopologyMonitor monitor;
   private final MemberLedger ledger;
   private final Map<TargetServerType, Router> routers = new ConcurrentHashMap<>();
-  private final Map<String, Set<PatroniConnection>> open = new ConcurrentHashMap<>();
+  private final OpenConnections open;
   private final Logins logins = new Logins();
   private final HostProbe probe;
   private final AtomicBoolean hostsChecked = new AtomicBoolean();
@@ -54,6 +53,7 @@ final class ClusterConnector implements Engine {
     this.lease = lease;
     this.monitor = lease.monitor();
     this.ledger = monitor.ledger();
+    this.open = new OpenConnections(ledger);
     this.probe =
         new HostProbe(
             config.hosts(), config.database(), ledger, logins, config.topologyRefreshMs());
@@ -76,11 +76,7 @@ final class ClusterConnector implements Engine {
 
   /** How many connections of this connector are open now. */
   int openConnections() {
-    int count = 0;
-    for (Set<PatroniConnection> toMember : open.values()) {
-      count += toMember.size();
-    }
-    return count;
+    return open.count();
   }
 
   /** This configuration's router for {@code type}, one per type so turns go round. */
@@ -263,9 +259,8 @@ final class ClusterConnector implements Engine {
       throw e;
     }
     PatroniConnection connection =
-        new PatroniConnection(c, member.name(), fallback, this::released);
-    open.computeIfAbsent(member.name(), m -> ConcurrentHashMap.newKeySet()).add(connection);
-    ledger.opened(member.name());
+        new PatroniConnection(c, member.name(), fallback, open::released);
+    open.add(connection);
     try {
       checkRole(c, member, type, deadline);
       // A login that began under an older topology must not join late: registered first, so a
@@ -344,14 +339,6 @@ final class ClusterConnector implements Engine {
     }
   }
 
-  private void released(PatroniConnection connection) {
-    Set<PatroniConnection> toMember = open.get(connection.memberName());
-    if (toMember != null) {
-      toMember.remove(connection);
-    }
-    ledger.closed(connection.memberName());
-  }
-
   /**
    * Aborts every open connection to {@code member} and calls off the logins under way to it:
    * threads blocked on it get an error at once instead of waiting for a socket timeout.
@@ -360,24 +347,7 @@ final class ClusterConnector implements Engine {
    */
   int abortConnections(String member) {
     int aborted = logins.cancel(member, member + " lost its role while the login was under way");
-    Set<PatroniConnection> toMember = open.getOrDefault(member, Set.of());
-    for (PatroniConnection connection : List.copyOf(toMember)) {
-      aborted++;
-      // off the caller's thread (the monitor's, shared by the cluster): closing a TLS socket
-      // waits for a writer stuck on a frozen member
-      Logins.background(
-          () -> {
-            try {
-              connection.abort(Runnable::run);
-            } catch (SQLException e) {
-              log.debug(
-                  "{} - abort of a connection to {} failed: {}",
-                  monitor.name(),
-                  member,
-                  e.toString());
-            }
-          });
-    }
+    aborted += open.abort(member, monitor.name());
     if (aborted > 0) {
       log.warn("{} - aborted {} connection(s) to {}", monitor.name(), aborted, member);
     }

@@ -58,7 +58,10 @@ class ConnectDeadlineIT {
         new PatroniDataSource(
             "jdbc:patroni:postgresql://127.0.0.1:"
                 + relayPort
-                + "/postgres?sslmode=disable&discoverMembers=false&failoverTimeoutMs="
+                // assumeMinServerVersion: pgjdbc sends application_name in the startup packet
+                // instead of a SET after it, so the login ends at the first ReadyForQuery
+                + "/postgres?sslmode=disable&assumeMinServerVersion=9.4&discoverMembers=false"
+                + "&failoverTimeoutMs="
                 + FAILOVER_TIMEOUT_MS
                 + "&patroniUrls=http://127.0.0.1:"
                 + rest.getPort());
@@ -67,17 +70,24 @@ class ConnectDeadlineIT {
     return ds;
   }
 
-  /** Connects on another thread; how long it took and what came out. */
-  private static Object[] timedConnect(DataSource ds) throws Exception {
+  /**
+   * Connects on another thread, and with {@code query} asks the connection whether it is a standby;
+   * how long the connect took and what came out (a connection handed out without a query: true).
+   */
+  private static Object[] timedConnect(DataSource ds, boolean query) throws Exception {
     long start = System.nanoTime();
     Object outcome =
         CompletableFuture.supplyAsync(
                 () -> {
-                  try (Connection c = ds.getConnection();
-                      Statement s = c.createStatement();
-                      ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
-                    rs.next();
-                    return rs.getBoolean(1);
+                  try (Connection c = ds.getConnection()) {
+                    if (!query) {
+                      return true;
+                    }
+                    try (Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                      rs.next();
+                      return rs.getBoolean(1);
+                    }
                   } catch (SQLException e) {
                     return e;
                   }
@@ -93,7 +103,7 @@ class ConnectDeadlineIT {
     try (StartupRelay relay = new StartupRelay(leader.pgPort(), true, false);
         MockWebServer rest = rest("leader", relay.port());
         PatroniDataSource ds = dataSource(relay.port(), rest)) {
-      Object[] result = timedConnect(ds);
+      Object[] result = timedConnect(ds, true);
 
       assertThat(result[0]).isEqualTo(false); // a connection to the leader, role confirmed
       assertThat(relay.logins()).isEqualTo(1);
@@ -107,7 +117,7 @@ class ConnectDeadlineIT {
     try (StartupRelay relay = new StartupRelay(leader.pgPort(), true, true);
         MockWebServer rest = rest("leader", relay.port());
         PatroniDataSource ds = dataSource(relay.port(), rest)) {
-      Object[] result = timedConnect(ds);
+      Object[] result = timedConnect(ds, false);
       long tookMs = (long) result[1];
       System.out.printf(
           "ConnectDeadlineIT: a member frozen after the login: the connect failed after %d ms"
@@ -121,18 +131,26 @@ class ConnectDeadlineIT {
     }
   }
 
+  /**
+   * A read connection is read-only from its login on: nothing is sent after the login, so a replica
+   * that freezes then cannot hold the connect (marking it read-only with a statement afterwards, as
+   * before, waited for the frozen server with no timeout at all).
+   */
   @Test
-  void aReplicaThatFreezesRightAfterTheLoginDoesNotHoldAReadPastTheDeadline(PatroniCluster cluster)
+  void aReplicaThatFreezesRightAfterTheLoginDoesNotHoldAReadConnect(PatroniCluster cluster)
       throws Exception {
     Member replica = cluster.replicas().get(0);
-    try (StartupRelay relay = new StartupRelay(replica.pgPort(), true, true);
+    try (StartupRelay relay = new StartupRelay(replica.pgPort(), false, true);
         MockWebServer rest = rest("replica", relay.port());
         PatroniDataSource ds = dataSource(relay.port(), rest)) {
-      Object[] result = timedConnect(ds.readOnly());
+      Object[] result = timedConnect(ds.readOnly(), false);
       long tookMs = (long) result[1];
+      System.out.printf(
+          "ConnectDeadlineIT: a replica frozen after the login: the read connect returned %s"
+              + " after %d ms%n",
+          result[0], tookMs);
 
-      assertThat(relay.logins()).isGreaterThanOrEqualTo(1);
-      assertThat(result[0]).isInstanceOf(SQLException.class);
+      assertThat(relay.logins()).isEqualTo(1);
       assertThat(tookMs).isLessThan(FAILOVER_TIMEOUT_MS + 2000);
     }
   }

@@ -3,10 +3,8 @@ package org.patronijdbc.internal;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -33,7 +31,6 @@ import org.slf4j.LoggerFactory;
 public final class TopologyMonitor {
 
   private static final Logger log = LoggerFactory.getLogger(TopologyMonitor.class);
-  private static final Duration SCOPE_RETRY = Duration.ofSeconds(60);
   private static final int MAX_WARNINGS_KEPT = 64;
 
   private final MonitorKey key;
@@ -57,8 +54,7 @@ public final class TopologyMonitor {
   private final Endpoints endpoints;
   private Acceptance.State state;
   private ScheduledFuture<?> next;
-  private final Map<String, String> scopes = new HashMap<>();
-  private final Map<String, Long> scopeTriedAt = new HashMap<>();
+  private final ScopeLookup scopes;
   private final Set<String> warned = new HashSet<>();
 
   TopologyMonitor(MonitorKey key, RestSecurity security, long refreshMs) {
@@ -69,6 +65,7 @@ public final class TopologyMonitor {
     this.rest = new PatroniRestClient(security, Duration.ofMillis(restTimeoutMs), key.endpoints());
     this.name = key.endpoints().get(0);
     this.state = Acceptance.State.initial(key.scope());
+    this.scopes = new ScopeLookup(rest, this::tellRestRequest);
     String threadName = "patroni-jdbc-monitor-" + name.replaceFirst("^https?://", "");
     this.thread =
         Executors.newSingleThreadScheduledExecutor(
@@ -284,7 +281,7 @@ public final class TopologyMonitor {
       }
       tellRestRequest(endpoint, requestStarted, true);
       Acceptance.Verdict verdict =
-          Acceptance.accept(state, withScope(answer, endpoint), System.nanoTime());
+          Acceptance.accept(state, scopes.withScope(answer, endpoint, name), System.nanoTime());
       state = verdict.next();
       if (verdict.refused().isPresent()) {
         failures.add(endpoint + ": " + verdict.refused().get());
@@ -334,35 +331,6 @@ public final class TopologyMonitor {
         state.current().observedAt());
     TopologyDiff.between(previous, state.current())
         .ifPresent(change -> listeners.changed(name, change));
-  }
-
-  /** Patroni before 3.2 does not put the scope in /cluster: ask each endpoint's /patroni once. */
-  private ClusterTopology withScope(ClusterTopology topology, String endpoint) {
-    if (!topology.scope().isEmpty()) {
-      return topology;
-    }
-    String known = scopes.get(endpoint);
-    Long triedAt = scopeTriedAt.get(endpoint);
-    if (known == null && (triedAt == null || System.nanoTime() - triedAt > SCOPE_RETRY.toNanos())) {
-      long started = System.nanoTime();
-      scopeTriedAt.put(endpoint, started);
-      try {
-        known = rest.fetchScope(endpoint);
-        tellRestRequest(endpoint, started, true);
-        scopes.put(endpoint, known);
-      } catch (IOException e) {
-        tellRestRequest(endpoint, started, false);
-        log.debug("{} - no scope from {}/patroni: {}", name, endpoint, e.toString());
-      }
-    }
-    return known == null
-        ? topology
-        : new ClusterTopology(
-            known,
-            topology.members(),
-            topology.observedAt(),
-            topology.source(),
-            topology.leaderTimeline());
   }
 
   /** Counts a completed poll (or the close) under the lock and wakes every waiting connect. */

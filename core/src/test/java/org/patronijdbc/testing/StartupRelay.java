@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * message: it can drop the {@code in_hot_standby} parameter status from the login's reply (as a
  * PostgreSQL 13 or older server sends none, so the client must ask), and it can stop forwarding in
  * both directions right after the login (ReadyForQuery): a member that froze just after it let the
- * client in. Clients must connect with {@code sslmode=disable} (no SSL negotiation byte).
+ * client in. Clients must connect with {@code sslmode=disable} (no SSL negotiation byte), and with
+ * {@code assumeMinServerVersion=9.4} when the freeze must come after pgjdbc's whole login (else
+ * pgjdbc sends {@code SET application_name} after the first ReadyForQuery, inside its login).
  */
 public final class StartupRelay implements AutoCloseable {
 

@@ -38,7 +38,7 @@ final class PatroniExceptionOverride implements SQLExceptionOverride {
   private final TopologyMonitor monitor;
   private final boolean leaderSide;
 
-  private PatroniExceptionOverride(TopologyMonitor monitor, boolean leaderSide) {
+  PatroniExceptionOverride(TopologyMonitor monitor, boolean leaderSide) {
     this.monitor = monitor;
     this.leaderSide = leaderSide;
   }
