@@ -1,7 +1,7 @@
 package org.patronijdbc;
 
-import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,13 +17,14 @@ import org.patronijdbc.internal.Logins;
 import org.patronijdbc.internal.MemberLedger;
 import org.patronijdbc.internal.MonitorRegistry;
 import org.patronijdbc.internal.PatroniConfig;
+import org.patronijdbc.internal.ReadFloor;
+import org.patronijdbc.internal.ReadYourWrites;
 import org.patronijdbc.internal.Router;
 import org.patronijdbc.internal.SqlState;
 import org.patronijdbc.internal.TopologyMonitor;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
-import org.patronijdbc.topology.MemberRole;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,9 @@ final class ClusterConnector implements Engine {
   private final Map<TargetServerType, Router> routers = new ConcurrentHashMap<>();
   private final OpenConnections open;
   private final Logins logins = new Logins();
+  private final MemberOpener opener;
   private final HostProbe probe;
+  private final ReadYourWrites writes;
   private final AtomicBoolean hostsChecked = new AtomicBoolean();
 
   ClusterConnector(PatroniConfig config, MonitorRegistry.Lease lease) {
@@ -54,6 +57,9 @@ final class ClusterConnector implements Engine {
     this.monitor = lease.monitor();
     this.ledger = monitor.ledger();
     this.open = new OpenConnections(ledger);
+    this.writes =
+        new ReadYourWrites(config.readYourWrites(), config.readYourWritesTimeoutMs(), ledger);
+    this.opener = new MemberOpener(config, monitor, logins, open, writes, this::router);
     this.probe =
         new HostProbe(
             config.hosts(), config.database(), ledger, logins, config.topologyRefreshMs());
@@ -67,6 +73,11 @@ final class ClusterConnector implements Engine {
   @Override
   public PatroniConfig config() {
     return config;
+  }
+
+  @Override
+  public ReadYourWrites readYourWrites() {
+    return writes;
   }
 
   /** Gives back this connector's share of the monitor. */
@@ -104,7 +115,8 @@ final class ClusterConnector implements Engine {
   PatroniConnection connect(TargetServerType type, String user, String password)
       throws SQLException {
     Deadline deadline = Deadline.afterMillis(config.failoverTimeoutMs());
-    Properties props = properties(type, user, password);
+    ReadFloor floor = ReadFloor.of(type, writes);
+    Properties props = opener.properties(type, user, password, false);
     Map<String, String> failures = new LinkedHashMap<>();
     SQLException lastFailure = null;
     Router.Route route = null;
@@ -114,14 +126,20 @@ final class ClusterConnector implements Engine {
       checkOpen();
       long seen = monitor.pollCount();
       topology = topology(props, deadline, !failures.isEmpty());
+      boolean behind = false;
       if (topology.isPresent()) {
         warnIfNoHostIsAMember(topology.get());
         route = router(type).route(topology.get());
         List<ClusterMember> candidates =
-            ledger.failingLast(route.candidates(), ClusterMember::name, System.nanoTime());
-        // a read that may fall back goes to the leader at once when every fit replica failed:
-        // Patroni may not have noticed yet that they are gone
-        route.fallback().ifPresent(candidates::add);
+            floor.leaderOnly()
+                ? new ArrayList<>()
+                : ledger.failingLast(route.candidates(), ClusterMember::name, System.nanoTime());
+        // a read that may fall back goes to the leader at once when every fit replica failed
+        // (Patroni may not have noticed yet that they are gone), under a read floor only once
+        // the replicas had the time to replay it
+        if (!floor.waiting() || candidates.isEmpty()) {
+          route.fallback().ifPresent(candidates::add);
+        }
         for (ClusterMember member : candidates) {
           if (deadline.isExpired()) {
             break;
@@ -130,25 +148,63 @@ final class ClusterConnector implements Engine {
             failures.putIfAbsent(member.name(), "a login to it failed just before; not tried");
             continue;
           }
+          PatroniConnection c;
           try {
-            return open(member, type, route.isFallback(member), props, deadline);
+            c =
+                opener.open(
+                    member,
+                    topology.get(),
+                    type,
+                    route.isFallback(member),
+                    user,
+                    password,
+                    deadline);
           } catch (SQLException e) {
             lastFailure = failed(member, e, lastFailure);
             failures.put(member.name(), e.getMessage());
+            continue;
           }
+          if (!member.role().isStandby()) {
+            floor.servedByLeader(c);
+            return c;
+          }
+          if (floor.admits(member.name(), c, deadline)) {
+            return c;
+          }
+          behind = true;
+          failures.put(member.name(), ReadFloor.why());
         }
-        monitor.requestRefresh();
+        if ((floor.leaderOnly() || (behind && !floor.waiting())) && route.fallback().isEmpty()) {
+          throw SqlState.NO_FIT_MEMBER.exception(
+              "no replica of "
+                  + monitor.name()
+                  + (floor.leaderOnly()
+                      ? " may serve this read: a commit before it has no known position"
+                      : " replayed the position this read must see within readYourWritesTimeoutMs")
+                  + ", and readFallbackToPrimary=false keeps it off the leader",
+              lastFailure);
+        }
+        if (!behind) {
+          monitor.requestRefresh();
+        }
       }
       if (deadline.isExpired()) {
         throw SqlState.NO_FIT_MEMBER.exception(
-            explain(type, topology, route, failures), lastFailure);
+            NoFitMember.explain(
+                monitor.name(), config, type, topology.orElse(null), route, failures),
+            lastFailure);
       }
       try {
-        // a newer topology ends the wait at once; else back off, with jitter so that waiting
-        // threads do not retry in step
-        long jittered = retryWaitMs / 2 + ThreadLocalRandom.current().nextLong(retryWaitMs / 2 + 1);
-        monitor.awaitPollAfter(seen, Math.min(deadline.remainingMillis(), jittered));
-        retryWaitMs = Math.min(MAX_RETRY_WAIT_MS, retryWaitMs * 2);
+        if (behind) {
+          floor.pause(); // replay takes milliseconds: no need to wait for a new topology
+        } else {
+          // a newer topology ends the wait at once; else back off, with jitter so that waiting
+          // threads do not retry in step
+          long jittered =
+              retryWaitMs / 2 + ThreadLocalRandom.current().nextLong(retryWaitMs / 2 + 1);
+          monitor.awaitPollAfter(seen, Math.min(deadline.remainingMillis(), jittered));
+          retryWaitMs = Math.min(MAX_RETRY_WAIT_MS, retryWaitMs * 2);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw SqlState.NO_FIT_MEMBER.exception("interrupted while waiting for a fit member", e);
@@ -177,9 +233,15 @@ final class ClusterConnector implements Engine {
       throw SqlState.NO_FIT_MEMBER.exception(
           member + " is not fit for targetServerType=" + type + " now: " + route.unfit());
     }
-    Properties props = properties(type, user, password);
     try {
-      return open(target.get(), type, route.isFallback(target.get()), props, deadline);
+      return opener.open(
+          target.get(),
+          topology.get(),
+          type,
+          route.isFallback(target.get()),
+          user,
+          password,
+          deadline);
     } catch (SQLException e) {
       SQLException cause = failed(target.get(), e, null);
       throw SqlState.NO_FIT_MEMBER.exception(member + " failed: " + e.getMessage(), cause);
@@ -206,20 +268,6 @@ final class ClusterConnector implements Engine {
     return e;
   }
 
-  private Properties properties(TargetServerType type, String user, String password) {
-    Properties props = config.connectionProperties(type);
-    if (user != null) {
-      props.setProperty("user", user);
-      // another role never gets the configured password offered
-      if (password != null) {
-        props.setProperty("password", password);
-      } else {
-        props.remove("password");
-      }
-    }
-    return props;
-  }
-
   /**
    * Patroni's topology, or, while no REST API answers and either none was ever read or the cached
    * one failed us, what probing the URL's hosts shows.
@@ -231,93 +279,6 @@ final class ClusterConnector implements Engine {
       return fromPatroni;
     }
     return Optional.of(probe.probe(props, deadline));
-  }
-
-  /**
-   * Logs in to {@code member}, registers the connection (so a reroute can abort it from now on),
-   * confirms its role within {@code deadline}, and hands it out unless the member stopped being fit
-   * for {@code type} meanwhile.
-   */
-  private PatroniConnection open(
-      ClusterMember member,
-      TargetServerType type,
-      boolean fallback,
-      Properties props,
-      Deadline deadline)
-      throws SQLException {
-    Connection c;
-    try {
-      c = logins.open(member.name(), member.address(), config.database(), props, deadline);
-    } catch (SQLException e) {
-      if (SqlState.isRetryableLogin(e) && !Thread.currentThread().isInterrupted()) {
-        // neither a refused login nor an interrupted caller says anything about reachability
-        ledger.failed(member.name(), System.nanoTime());
-      }
-      if (SqlState.suggestsRoleChange(e.getSQLState(), false)) {
-        monitor.requestRefresh();
-      }
-      throw e;
-    }
-    PatroniConnection connection =
-        new PatroniConnection(c, member.name(), fallback, open::released);
-    open.add(connection);
-    try {
-      checkRole(c, member, type, deadline);
-      // A login that began under an older topology must not join late: registered first, so a
-      // reroute either sees this connection (and aborts it) or has already published the topology
-      // this check reads.
-      Optional<String> stale = staleness(member, type);
-      if (stale.isPresent()) {
-        throw SqlState.NO_FIT_MEMBER.exception(
-            member.name() + " changed while the login was under way: " + stale.get());
-      }
-      return connection;
-    } catch (SQLException | RuntimeException e) {
-      connection.close();
-      monitor.requestRefresh();
-      throw e;
-    }
-  }
-
-  /**
-   * The role the member was chosen for, confirmed on the connection within the deadline; a
-   * read-only type's connection marked read-only (its session is read-only from the login on, see
-   * {@link PatroniConfig#connectionProperties}, so pgjdbc sends nothing for it).
-   */
-  private static void checkRole(
-      Connection c, ClusterMember member, TargetServerType type, Deadline deadline)
-      throws SQLException {
-    if (type.isReadOnly()) {
-      Logins.withinDeadline(
-          c,
-          deadline,
-          () -> {
-            c.setReadOnly(true);
-            return null;
-          });
-    }
-    boolean standby = Logins.isStandby(c, deadline);
-    boolean leader = member.role() == MemberRole.LEADER;
-    if (leader && standby) {
-      throw SqlState.NO_FIT_MEMBER.exception(
-          member.name() + " is leader in Patroni but still in recovery (promotion not finished)");
-    }
-    if (!leader && !standby) {
-      throw SqlState.NO_FIT_MEMBER.exception(
-          member.name() + " is a replica in Patroni but accepts writes (promoted meanwhile?)");
-    }
-  }
-
-  /** Why {@code member} no longer serves {@code type} in the newest topology, or empty. */
-  private Optional<String> staleness(ClusterMember member, TargetServerType type) {
-    Optional<ClusterTopology> now = monitor.current();
-    if (now.isEmpty() || monitor.restUnreachable()) {
-      return Optional.empty(); // routed from a probe: nothing newer to compare with
-    }
-    Router.Route route = router(type).route(now.get(), false); // the snapshot's split, no turn
-    return route.includes(member.name())
-        ? Optional.empty()
-        : Optional.of("not fit for targetServerType=" + type + " any more (" + route.unfit() + ")");
   }
 
   /** Warns once when Patroni's members are none of the URL's hosts: a typo, or another cluster. */
@@ -360,39 +321,5 @@ final class ClusterConnector implements Engine {
       throw SqlState.CONNECTION_DOES_NOT_EXIST.exception(
           "this data source was closed while the connect waited");
     }
-  }
-
-  private String explain(
-      TargetServerType type,
-      Optional<ClusterTopology> topology,
-      Router.Route route,
-      Map<String, String> failures) {
-    StringBuilder sb =
-        new StringBuilder("No member of ")
-            .append(monitor.name())
-            .append(" could serve targetServerType=")
-            .append(type)
-            .append(" within failoverTimeoutMs=")
-            .append(config.failoverTimeoutMs())
-            .append(". ");
-    if (topology.isEmpty()) {
-      sb.append("No topology: no Patroni REST API answered at ")
-          .append(config.endpoints())
-          .append(" and probing found nothing. ");
-    } else {
-      sb.append("Topology (from ")
-          .append(topology.get().source().name().toLowerCase(java.util.Locale.ROOT))
-          .append(", read at ")
-          .append(topology.get().observedAt())
-          .append("): ");
-      if (route != null && !route.unfit().isEmpty()) {
-        sb.append("unfit: ").append(String.join("; ", route.unfit())).append(". ");
-      }
-    }
-    if (!failures.isEmpty()) {
-      sb.append("Connect attempts failed: ");
-      failures.forEach((member, why) -> sb.append(member).append(": ").append(why).append("; "));
-    }
-    return sb.toString().trim();
   }
 }

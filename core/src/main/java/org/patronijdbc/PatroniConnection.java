@@ -1,46 +1,129 @@
 package org.patronijdbc;
 
-import java.sql.Array;
-import java.sql.Blob;
 import java.sql.CallableStatement;
-import java.sql.Clob;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
-import java.sql.NClob;
 import java.sql.PreparedStatement;
-import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
-import java.sql.SQLXML;
-import java.sql.Savepoint;
 import java.sql.Statement;
-import java.sql.Struct;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
+import org.patronijdbc.internal.ReadYourWrites;
 import org.patronijdbc.internal.SqlState;
+import org.patronijdbc.internal.jdbc.CallableStatementDelegate;
+import org.patronijdbc.internal.jdbc.MetaDataDelegate;
+import org.patronijdbc.internal.jdbc.PreparedStatementDelegate;
+import org.patronijdbc.internal.jdbc.StatementDelegate;
+import org.patronijdbc.internal.jdbc.StatementListener;
 
 /**
  * A pgjdbc connection to one cluster member, with the member's name. The only layer patroni-jdbc
- * puts between the application and pgjdbc: every call is a plain delegation (statements are
- * pgjdbc's own), and {@code unwrap(PGConnection.class)} returns the pgjdbc connection.
+ * puts between the application and pgjdbc: every call is a plain delegation. Statements, their
+ * result sets and the metadata are pgjdbc's own behind a thin delegate each, so that their {@code
+ * getConnection()} and {@code getStatement()} answer with the objects the application holds, as
+ * JDBC says; {@code unwrap(PGConnection.class)}, {@code unwrap(PGStatement.class)} and the like
+ * return pgjdbc's objects. A connection the application drops without closing it can be collected:
+ * it is counted as closed then, and pgjdbc's own cleaner closes its socket.
  */
-public final class PatroniConnection implements Connection {
+public final class PatroniConnection extends ConnectionDelegate {
 
-  private final Connection delegate;
+  /** What the statements tell this connection; a class of its own, so it is not API. */
+  private final class Statements implements StatementListener {
+    @Override
+    public void executed(String sql, boolean query) throws SQLException {
+      if (writes != null) {
+        PatroniConnection.this.executed(sql, query);
+      }
+    }
+
+    @Override
+    public SQLException failed(String sql, boolean query, SQLException e) {
+      return PatroniConnection.this.failed(sql, query, e);
+    }
+  }
+
   private final String member;
   private final boolean fallback;
-  private final Consumer<PatroniConnection> onClose;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final String url;
+  private final Runnable released;
+  private final ReadYourWrites writes;
+  private final StatementListener listener;
+  private volatile DatabaseMetaData metaData;
+  private boolean wrote; // the transaction under way may have written (the owner's thread)
+  private boolean autoCommit = true; // as the application last set it (the owner's thread)
 
+  /**
+   * @param url the URL the application connected with, secrets masked
+   * @param writes where commits report the position they reached (read-your-writes on a connection
+   *     to the leader), or null
+   * @param onClose runs when the connection is closed or aborted (it must tolerate running twice; a
+   *     connection collected unclosed is released by {@link OpenConnections})
+   */
   PatroniConnection(
-      Connection delegate, String member, boolean fallback, Consumer<PatroniConnection> onClose) {
-    this.delegate = delegate;
+      Connection delegate,
+      String member,
+      boolean fallback,
+      String url,
+      ReadYourWrites writes,
+      Runnable onClose) {
+    super(delegate);
     this.member = member;
     this.fallback = fallback;
-    this.onClose = onClose;
+    this.url = url;
+    this.writes = writes;
+    this.listener = new Statements();
+    try {
+      this.autoCommit = delegate.getAutoCommit();
+    } catch (SQLException e) {
+      this.autoCommit = true; // pgjdbc's default
+    }
+    this.released = onClose;
+  }
+
+  /**
+   * A statement ran: unless it was a plain query it may have written, and in auto-commit it has
+   * committed: its position is the floor for later reads.
+   */
+  private void executed(String sql, boolean query) {
+    if (query && ReadYourWrites.isPlainQuery(sql)) {
+      return;
+    }
+    if (autoCommit) {
+      committed();
+    } else {
+      wrote = true;
+    }
+  }
+
+  /**
+   * What a failed statement means to the application: a session lost while an auto-commit statement
+   * that may write ran leaves its outcome unknown (08007: it may have been applied); inside a
+   * transaction the server rolled the work back, and pgjdbc's error stands.
+   */
+  private SQLException failed(String sql, boolean query, SQLException e) {
+    if (SqlState.meaning(e.getSQLState()) != SqlState.Meaning.CONNECTION_LOST
+        || !autoCommit
+        || (query && ReadYourWrites.isPlainQuery(sql))) {
+      return e;
+    }
+    if (writes != null) {
+      writes.committedAtUnknownPosition();
+    }
+    return SqlState.TRANSACTION_RESOLUTION_UNKNOWN.exception(
+        "The connection to "
+            + member
+            + " was lost while an auto-commit statement ran: it may or may not have been applied;"
+            + " check before running it again",
+        e);
+  }
+
+  /** Tells read-your-writes the position a commit reached (one query after the commit). */
+  private void committed() {
+    wrote = false;
+    try {
+      writes.committed(ReadYourWrites.leaderPosition(delegate));
+    } catch (SQLException | RuntimeException e) {
+      writes.committedAtUnknownPosition(); // reads go to the leader for a while instead
+    }
   }
 
   /** The Patroni name of the member this connection is open to. */
@@ -61,7 +144,7 @@ public final class PatroniConnection implements Connection {
     try {
       delegate.close();
     } finally {
-      released();
+      released.run();
     }
   }
 
@@ -70,7 +153,7 @@ public final class PatroniConnection implements Connection {
     try {
       delegate.abort(executor);
     } finally {
-      released();
+      released.run();
     }
   }
 
@@ -89,40 +172,29 @@ public final class PatroniConnection implements Connection {
     return "PatroniConnection[" + member + ", " + delegate + "]";
   }
 
-  private void released() {
-    if (closed.compareAndSet(false, true)) {
-      onClose.accept(this);
-    }
-  }
-
   @Override
   public Statement createStatement() throws SQLException {
-    return delegate.createStatement();
+    return new StatementDelegate(delegate.createStatement(), this, null, listener);
   }
 
   @Override
   public PreparedStatement prepareStatement(String sql) throws SQLException {
-    return delegate.prepareStatement(sql);
+    return new PreparedStatementDelegate(delegate.prepareStatement(sql), this, sql, listener);
   }
 
   @Override
   public CallableStatement prepareCall(String sql) throws SQLException {
-    return delegate.prepareCall(sql);
-  }
-
-  @Override
-  public String nativeSQL(String sql) throws SQLException {
-    return delegate.nativeSQL(sql);
+    return new CallableStatementDelegate(delegate.prepareCall(sql), this, sql, listener);
   }
 
   @Override
   public void setAutoCommit(boolean autoCommit) throws SQLException {
-    delegate.setAutoCommit(autoCommit);
-  }
-
-  @Override
-  public boolean getAutoCommit() throws SQLException {
-    return delegate.getAutoCommit();
+    boolean commits = autoCommit && wrote && !delegate.getAutoCommit();
+    delegate.setAutoCommit(autoCommit); // commits a transaction under way, as JDBC says
+    this.autoCommit = autoCommit;
+    if (commits) {
+      committed();
+    }
   }
 
   /**
@@ -135,231 +207,103 @@ public final class PatroniConnection implements Connection {
     try {
       delegate.commit();
     } catch (SQLException e) {
-      throw SqlState.duringCommit(member, e);
+      SQLException mapped = SqlState.duringCommit(member, e);
+      if (wrote && SqlState.TRANSACTION_RESOLUTION_UNKNOWN.is(mapped)) {
+        wrote = false;
+        writes.committedAtUnknownPosition();
+      }
+      throw mapped;
+    }
+    if (wrote) {
+      committed();
     }
   }
 
   @Override
   public void rollback() throws SQLException {
+    wrote = false;
     delegate.rollback();
   }
 
   @Override
-  public boolean isClosed() throws SQLException {
-    return delegate.isClosed();
-  }
-
-  @Override
   public DatabaseMetaData getMetaData() throws SQLException {
-    return delegate.getMetaData();
-  }
-
-  @Override
-  public void setReadOnly(boolean readOnly) throws SQLException {
-    delegate.setReadOnly(readOnly);
-  }
-
-  @Override
-  public boolean isReadOnly() throws SQLException {
-    return delegate.isReadOnly();
-  }
-
-  @Override
-  public void setCatalog(String catalog) throws SQLException {
-    delegate.setCatalog(catalog);
-  }
-
-  @Override
-  public String getCatalog() throws SQLException {
-    return delegate.getCatalog();
-  }
-
-  @Override
-  public void setTransactionIsolation(int level) throws SQLException {
-    delegate.setTransactionIsolation(level);
-  }
-
-  @Override
-  public int getTransactionIsolation() throws SQLException {
-    return delegate.getTransactionIsolation();
-  }
-
-  @Override
-  public SQLWarning getWarnings() throws SQLException {
-    return delegate.getWarnings();
-  }
-
-  @Override
-  public void clearWarnings() throws SQLException {
-    delegate.clearWarnings();
+    DatabaseMetaData driver = delegate.getMetaData(); // a closed connection throws here
+    DatabaseMetaData m = metaData;
+    if (m == null) {
+      m = new MetaDataDelegate(driver, this, url);
+      metaData = m;
+    }
+    return m;
   }
 
   @Override
   public Statement createStatement(int resultSetType, int resultSetConcurrency)
       throws SQLException {
-    return delegate.createStatement(resultSetType, resultSetConcurrency);
+    return new StatementDelegate(
+        delegate.createStatement(resultSetType, resultSetConcurrency), this, null, listener);
   }
 
   @Override
   public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency)
       throws SQLException {
-    return delegate.prepareStatement(sql, resultSetType, resultSetConcurrency);
+    return new PreparedStatementDelegate(
+        delegate.prepareStatement(sql, resultSetType, resultSetConcurrency), this, sql, listener);
   }
 
   @Override
   public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency)
       throws SQLException {
-    return delegate.prepareCall(sql, resultSetType, resultSetConcurrency);
-  }
-
-  @Override
-  public Map<String, Class<?>> getTypeMap() throws SQLException {
-    return delegate.getTypeMap();
-  }
-
-  @Override
-  public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
-    delegate.setTypeMap(map);
-  }
-
-  @Override
-  public void setHoldability(int holdability) throws SQLException {
-    delegate.setHoldability(holdability);
-  }
-
-  @Override
-  public int getHoldability() throws SQLException {
-    return delegate.getHoldability();
-  }
-
-  @Override
-  public Savepoint setSavepoint() throws SQLException {
-    return delegate.setSavepoint();
-  }
-
-  @Override
-  public Savepoint setSavepoint(String name) throws SQLException {
-    return delegate.setSavepoint(name);
-  }
-
-  @Override
-  public void rollback(Savepoint savepoint) throws SQLException {
-    delegate.rollback(savepoint);
-  }
-
-  @Override
-  public void releaseSavepoint(Savepoint savepoint) throws SQLException {
-    delegate.releaseSavepoint(savepoint);
+    return new CallableStatementDelegate(
+        delegate.prepareCall(sql, resultSetType, resultSetConcurrency), this, sql, listener);
   }
 
   @Override
   public Statement createStatement(
       int resultSetType, int resultSetConcurrency, int resultSetHoldability) throws SQLException {
-    return delegate.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability);
+    return new StatementDelegate(
+        delegate.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability),
+        this,
+        null,
+        listener);
   }
 
   @Override
   public PreparedStatement prepareStatement(
       String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability)
       throws SQLException {
-    return delegate.prepareStatement(
-        sql, resultSetType, resultSetConcurrency, resultSetHoldability);
+    return new PreparedStatementDelegate(
+        delegate.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability),
+        this,
+        sql,
+        listener);
   }
 
   @Override
   public CallableStatement prepareCall(
       String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability)
       throws SQLException {
-    return delegate.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability);
+    return new CallableStatementDelegate(
+        delegate.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability),
+        this,
+        sql,
+        listener);
   }
 
   @Override
   public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
-    return delegate.prepareStatement(sql, autoGeneratedKeys);
+    return new PreparedStatementDelegate(
+        delegate.prepareStatement(sql, autoGeneratedKeys), this, sql, listener);
   }
 
   @Override
   public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
-    return delegate.prepareStatement(sql, columnIndexes);
+    return new PreparedStatementDelegate(
+        delegate.prepareStatement(sql, columnIndexes), this, sql, listener);
   }
 
   @Override
   public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
-    return delegate.prepareStatement(sql, columnNames);
-  }
-
-  @Override
-  public Clob createClob() throws SQLException {
-    return delegate.createClob();
-  }
-
-  @Override
-  public Blob createBlob() throws SQLException {
-    return delegate.createBlob();
-  }
-
-  @Override
-  public NClob createNClob() throws SQLException {
-    return delegate.createNClob();
-  }
-
-  @Override
-  public SQLXML createSQLXML() throws SQLException {
-    return delegate.createSQLXML();
-  }
-
-  @Override
-  public boolean isValid(int timeout) throws SQLException {
-    return delegate.isValid(timeout);
-  }
-
-  @Override
-  public void setClientInfo(String name, String value) throws SQLClientInfoException {
-    delegate.setClientInfo(name, value);
-  }
-
-  @Override
-  public void setClientInfo(Properties properties) throws SQLClientInfoException {
-    delegate.setClientInfo(properties);
-  }
-
-  @Override
-  public String getClientInfo(String name) throws SQLException {
-    return delegate.getClientInfo(name);
-  }
-
-  @Override
-  public Properties getClientInfo() throws SQLException {
-    return delegate.getClientInfo();
-  }
-
-  @Override
-  public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
-    return delegate.createArrayOf(typeName, elements);
-  }
-
-  @Override
-  public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
-    return delegate.createStruct(typeName, attributes);
-  }
-
-  @Override
-  public void setSchema(String schema) throws SQLException {
-    delegate.setSchema(schema);
-  }
-
-  @Override
-  public String getSchema() throws SQLException {
-    return delegate.getSchema();
-  }
-
-  @Override
-  public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
-    delegate.setNetworkTimeout(executor, milliseconds);
-  }
-
-  @Override
-  public int getNetworkTimeout() throws SQLException {
-    return delegate.getNetworkTimeout();
+    return new PreparedStatementDelegate(
+        delegate.prepareStatement(sql, columnNames), this, sql, listener);
   }
 }

@@ -161,6 +161,35 @@ public class PatroniDataSource extends DataSourceBase implements AutoCloseable {
             connector().connectTo(TargetServerType.REPLICA, member, user, password));
   }
 
+  /**
+   * The position this data source's replica reads must see now, as an opaque token an application
+   * can carry to another thread or process (a cookie, a message header): the commits this thread
+   * made through it ({@code readYourWrites=thread}) or every commit made through it ({@code
+   * dataSource}). With {@code readYourWrites=off} no commit is followed.
+   */
+  public String readPosition() throws SQLException {
+    return connector().readYourWrites().token();
+  }
+
+  /**
+   * Reads on this thread through this data source see at least the position {@code token} names
+   * (from {@link #readPosition()}, here or in another process), until the scope closes:
+   *
+   * <pre>{@code
+   * try (ReadScope after = ds.readAfter(token)) {
+   *   ... ds.readOnly().getConnection() ...
+   * }
+   * }</pre>
+   *
+   * A replica that has not replayed it is skipped; after {@code readYourWritesTimeoutMs} the leader
+   * serves the read. A token ahead of the leader (forged, or from another cluster) is clamped to
+   * the leader's position then, so it costs one timeout. Anything that is not a token is ignored.
+   */
+  public ReadScope readAfter(String token) throws SQLException {
+    Runnable end = connector().readYourWrites().readAfter(token);
+    return end::run;
+  }
+
   /** The cluster's latest topology, if one was read yet. */
   public Optional<ClusterTopology> topology() throws SQLException {
     return connector().monitor().current();

@@ -18,7 +18,8 @@ public enum PatroniProperty {
   DISCOVER_MEMBERS(
       "discoverMembers",
       "true",
-      "Use members that Patroni reports but the URL does not list, e.g. a replica added at run time.",
+      "Use members that Patroni reports but the URL does not list, e.g. a replica added at run"
+          + " time, on hosts memberHosts allows; false: only the URL's hosts are polled and used.",
       "true",
       "false"),
   FAILOVER_TIMEOUT_MS(
@@ -31,6 +32,17 @@ public enum PatroniProperty {
       null,
       "Replicas lagging more than this (bytes, or with kB/MB/GB like Patroni's ?lag=) serve no"
           + " reads. Unset: no limit."),
+  MEMBER_ADDRESSES(
+      "memberAddresses",
+      null,
+      "Where to reach members, for NAT, containers or a proxy beside each member:"
+          + " memberName=host:port or reportedHost:reportedPort=host:port, comma-separated."),
+  MEMBER_HOSTS(
+      "memberHosts",
+      null,
+      "Hosts Patroni may report members on besides the URL's own (with discoverMembers): host"
+          + " names, *.suffix wildcards or CIDR ranges, comma-separated. Unset: only the URL's hosts"
+          + " (and any, when every REST endpoint is https with a verified certificate)."),
   PATRONI_PASSWORD("patroniPassword", null, "Password for Basic authentication to the REST API."),
   PATRONI_PORT("patroniPort", "8008", "The Patroni REST API port on each host of the URL."),
   PATRONI_SCOPE(
@@ -72,6 +84,21 @@ public enum PatroniProperty {
       "readOnlyUser",
       null,
       "Database user for replica connections (a separate read-only user); default: the same user."),
+  READ_YOUR_WRITES(
+      "readYourWrites",
+      "off",
+      "Replica reads see earlier commits made through the write side: thread (every commit of the"
+          + " reading thread), dataSource (every commit made through the data source before the"
+          + " read began), or off. A replica that has not replayed them is skipped; the leader"
+          + " serves the read after readYourWritesTimeoutMs.",
+      "off",
+      "thread",
+      "dataSource"),
+  READ_YOUR_WRITES_TIMEOUT_MS(
+      "readYourWritesTimeoutMs",
+      "1000",
+      "How long a read waits for a replica that has replayed its writes before the leader serves"
+          + " it (or, without readFallbackToPrimary, it fails with 08001)."),
   REPLICA_SELECTION(
       "replicaSelection",
       "roundRobin",

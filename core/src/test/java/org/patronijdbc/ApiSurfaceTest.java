@@ -29,6 +29,7 @@ class ApiSurfaceTest {
           "org.patronijdbc.PatroniDataSource",
           "org.patronijdbc.PatroniDriver",
           "org.patronijdbc.PatroniProperty",
+          "org.patronijdbc.ReadScope",
           "org.patronijdbc.TopologyChange",
           "org.patronijdbc.TopologyEvent",
           "org.patronijdbc.TopologyEvent$Kind",

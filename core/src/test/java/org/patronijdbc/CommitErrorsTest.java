@@ -20,9 +20,10 @@ class CommitErrorsTest {
                   if (method.getName().equals("commit")) {
                     throw new SQLException("pgjdbc says " + sqlState, sqlState);
                   }
-                  return null;
+                  return method.getReturnType() == boolean.class ? Boolean.FALSE : null;
                 });
-    return new PatroniConnection(delegate, "n1", false, c -> {});
+    return new PatroniConnection(
+        delegate, "n1", false, "jdbc:patroni:postgresql://h/db", null, () -> {});
   }
 
   private static String stateOfCommit(String pgjdbcState) {

@@ -84,6 +84,7 @@ class PoliteWaitingTest {
       acceptor.setDaemon(true);
       acceptor.start();
       serve(member("n1", "leader", postgres.getLocalPort()));
+      url = "jdbc:patroni:postgresql://127.0.0.1:" + postgres.getLocalPort();
 
       AtomicInteger firstWave = new AtomicInteger(-1);
       AtomicInteger later = new AtomicInteger(-1);
@@ -120,10 +121,14 @@ class PoliteWaitingTest {
     }
   }
 
+  /** The URL's host: where the leader is (a URL names its members). */
+  private String url = "jdbc:patroni:postgresql://127.0.0.1:1";
+
   /** Starts THREADS connects that each wait WAIT_MS, and counts the REST requests meanwhile. */
   private double requestsPerSecondWhileWaiting() throws Exception {
     String url =
-        "jdbc:patroni:postgresql://127.0.0.1:1/db?sslmode=disable&discoverMembers=false"
+        this.url
+            + "/db?sslmode=disable&discoverMembers=false"
             + "&failoverTimeoutMs="
             + WAIT_MS
             + "&patroniUrls=http://127.0.0.1:"

@@ -22,6 +22,8 @@ import org.patronijdbc.topology.MemberRole;
  *       is refused (a stale or split view), unless every member reports the lower timeline
  *       consistently for {@link #REBOOTSTRAP_AFTER}: a cluster re-bootstrapped from scratch, taken
  *       with a warning.
+ *   <li><b>Hosts.</b> A member on a host the configuration does not allow ({@link MemberTrust}) is
+ *       left out, and listed in the snapshot's {@code refused}.
  *   <li><b>Members.</b> A member missing from one answer is kept as it was; it is dropped when the
  *       next answer lacks it too. One odd answer does not abort every connection to a member.
  *   <li><b>Age.</b> Once no answer has come for {@code staleAfter}, the last snapshot is published
@@ -79,8 +81,35 @@ final class Acceptance {
   record Verdict(
       State next, Optional<ClusterTopology> published, Optional<String> refused, String warning) {}
 
-  /** Takes or refuses {@code answer}, read at {@code nowNanos}. */
+  /** Takes or refuses {@code answer}, read at {@code nowNanos}, every member on an allowed host. */
   static Verdict accept(State state, ClusterTopology answer, long nowNanos) {
+    return accept(state, answer, nowNanos, null);
+  }
+
+  /**
+   * Takes or refuses {@code answer}, read at {@code nowNanos}; members {@code trust} refuses are
+   * left out (null: none is).
+   */
+  static Verdict accept(State state, ClusterTopology answer, long nowNanos, MemberTrust trust) {
+    List<String> refused = new ArrayList<>();
+    if (trust != null) {
+      List<ClusterMember> allowed = new ArrayList<>();
+      for (ClusterMember m : answer.members()) {
+        Optional<String> why = trust.whyRefused(m);
+        if (why.isPresent()) {
+          refused.add(m.name() + " at " + m.address() + ": " + why.get());
+        } else {
+          allowed.add(m);
+        }
+      }
+      answer =
+          new ClusterTopology(
+              answer.scope(),
+              allowed,
+              answer.observedAt(),
+              answer.source(),
+              answer.leaderTimeline());
+    }
     if (!state.scope().isEmpty()
         && !answer.scope().isEmpty()
         && !state.scope().equals(answer.scope())) {
@@ -157,7 +186,8 @@ final class Acceptance {
             members,
             answer.observedAt(),
             ClusterTopology.Source.PATRONI,
-            leaderTimeline);
+            leaderTimeline,
+            refused);
     State next = new State(published, scope, leaderTimeline, 0, false, missing, nowNanos);
     return new Verdict(next, Optional.of(published), Optional.empty(), warning);
   }
@@ -179,7 +209,8 @@ final class Acceptance {
             current.members(),
             current.observedAt(),
             ClusterTopology.Source.CACHED,
-            current.leaderTimeline());
+            current.leaderTimeline(),
+            current.refused());
     return Optional.of(
         new State(
             cached,
@@ -215,6 +246,8 @@ final class Acceptance {
         m.timeline(),
         m.lagBytes(),
         m.tags(),
-        m.apiUrl());
+        m.apiUrl(),
+        m.receiveLsn(),
+        m.replayLsn());
   }
 }

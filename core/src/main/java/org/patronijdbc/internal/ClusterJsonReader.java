@@ -43,6 +43,21 @@ final class ClusterJsonReader {
                       .build())
               .build());
 
+  /** Far above any real cluster; an answer naming more is not Patroni's, and is ignored. */
+  static final int MAX_MEMBERS = 256;
+
+  /** An answer that names more members than {@link #MAX_MEMBERS}. */
+  static final class TooManyMembers extends IOException {
+    TooManyMembers(int count) {
+      super(
+          "the answer names "
+              + count
+              + " members, more than the "
+              + MAX_MEMBERS
+              + " any Patroni cluster has: ignored");
+    }
+  }
+
   /** Tags Patroni drops from a member when their value is false (its {@code _filter_tags}). */
   private static final Set<String> PATRONI_BOOLEAN_TAGS =
       Set.of("clonefrom", "nofailover", "noloadbalance", "nosync", "nostream");
@@ -64,6 +79,9 @@ final class ClusterJsonReader {
     }
     if (root == null || !root.isObject() || !root.path("members").isArray()) {
       throw new IOException("not a Patroni /cluster answer (no members array)");
+    }
+    if (root.path("members").size() > MAX_MEMBERS) {
+      throw new TooManyMembers(root.path("members").size());
     }
     List<ClusterMember> members = new ArrayList<>();
     Set<String> names = new HashSet<>();
@@ -173,7 +191,21 @@ final class ClusterJsonReader {
         timeline.isIntegralNumber() && timeline.canConvertToLong() ? timeline.asLong() : -1,
         lagBytes,
         tags,
-        apiBase(m.path("api_url").asText("")));
+        apiBase(m.path("api_url").asText("")),
+        lsn(m.path("receive_lsn")),
+        lsn(m.path("replay_lsn")));
+  }
+
+  /** A {@code pg_lsn} Patroni 4.1 reports ({@code "0/4000060"}); empty when absent or odd. */
+  private static OptionalLong lsn(JsonNode lsn) {
+    if (!lsn.isTextual()) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Lsn.parse(lsn.asText()));
+    } catch (IllegalArgumentException e) {
+      return OptionalLong.empty();
+    }
   }
 
   private static OptionalLong bytes(JsonNode lag) {

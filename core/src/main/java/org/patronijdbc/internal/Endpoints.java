@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
 
@@ -65,14 +66,17 @@ final class Endpoints {
     silentUntil.put(endpoint, nowNanos + TimeUnit.MILLISECONDS.toNanos(SILENT_MS));
   }
 
-  /** Adds the REST APIs of {@code topology}'s members, when discovery is on. */
-  void discover(ClusterTopology topology) {
+  /**
+   * Adds the REST APIs of {@code topology}'s members, when discovery is on and {@code allowed}
+   * takes their host.
+   */
+  void discover(ClusterTopology topology, Predicate<String> allowed) {
     if (!discover) {
       return;
     }
     Set<String> merged = new LinkedHashSet<>(configured);
     for (ClusterMember m : topology.members()) {
-      if (m.apiUrl().startsWith(discoveredScheme)) {
+      if (m.apiUrl().startsWith(discoveredScheme) && allowed.test(m.apiUrl())) {
         merged.add(m.apiUrl());
       }
     }

@@ -14,6 +14,9 @@ public interface Engine {
   /** The cluster's monitor: its snapshots, its member ledger, its name. */
   TopologyMonitor monitor();
 
+  /** The data source's read-your-writes: the floor reads must see, and where commits report. */
+  ReadYourWrites readYourWrites();
+
   /** The data source's router for {@code type} (its lag limit, fallback and selection). */
   Router router(TargetServerType type);
 }

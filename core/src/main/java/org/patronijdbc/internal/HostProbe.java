@@ -138,7 +138,8 @@ public final class HostProbe {
       try (Connection c = logins.open(host, host, database, props, deadline)) {
         ledger.opened(host);
         ledger.closed(host);
-        role = Logins.isStandby(c, deadline) ? MemberRole.REPLICA : MemberRole.LEADER;
+        // asked of the server: a PgBouncer at the address may report a cached in_hot_standby
+        role = Logins.isStandby(c, deadline, false) ? MemberRole.REPLICA : MemberRole.LEADER;
         state = "running";
       } catch (SQLException e) {
         if (!SqlState.isRetryableLogin(e)) {

@@ -154,11 +154,13 @@ public final class Logins {
   }
 
   /**
-   * Whether the server is a hot standby: from the login's {@code in_hot_standby} (PostgreSQL 14+),
-   * else by asking; the question is bounded by {@code deadline}.
+   * Whether the server is a hot standby: from the login's {@code in_hot_standby} (PostgreSQL 14+)
+   * when {@code trustLogin}, else by asking; the question is bounded by {@code deadline}.
    */
-  public static boolean isStandby(Connection c, Deadline deadline) throws SQLException {
-    String hot = c.unwrap(PGConnection.class).getParameterStatus("in_hot_standby");
+  public static boolean isStandby(Connection c, Deadline deadline, boolean trustLogin)
+      throws SQLException {
+    String hot =
+        trustLogin ? c.unwrap(PGConnection.class).getParameterStatus("in_hot_standby") : null;
     if (hot != null) {
       return "on".equals(hot);
     }

@@ -12,10 +12,11 @@ import java.util.function.Function;
 /**
  * What a JVM remembers about each member of one cluster, in one place that the router, the
  * connector, the probe and the read pools ask (as OkHttp's {@code RouteDatabase} and pgjdbc's
- * {@code GlobalHostStatusTracker}): how many connections are open to it, and whether connecting to
- * it failed lately. A member that failed goes last for {@value #TRY_LAST_MS} ms, and while it fails
- * one login per {@value #RETRY_INTERVAL_MS} ms may try it, however many threads wait; the first
- * connection that succeeds clears it. Time is a parameter.
+ * {@code GlobalHostStatusTracker}): how many connections are open to it, whether connecting to it
+ * failed lately, and how far it was seen to have replayed the WAL. A member that failed goes last
+ * for {@value #TRY_LAST_MS} ms, and while it fails one login per {@value #RETRY_INTERVAL_MS} ms may
+ * try it, however many threads wait; the first connection that succeeds clears it. Time is a
+ * parameter.
  */
 public final class MemberLedger {
 
@@ -32,8 +33,13 @@ public final class MemberLedger {
 
     /** While failing: when the next login may start. */
     final AtomicLong nextTryNanos = new AtomicLong();
+
+    /** The highest WAL position it was seen to have replayed. */
+    final AtomicLong replayed = new AtomicLong();
   }
 
+  private final Object replayedLock = new Object();
+  private long replayedGeneration;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
 
   private Entry entry(String member) {
@@ -96,6 +102,43 @@ public final class MemberLedger {
     return nowNanos - allowed >= 0
         && e.nextTryNanos.compareAndSet(
             allowed, nowNanos + TimeUnit.MILLISECONDS.toNanos(RETRY_INTERVAL_MS));
+  }
+
+  /** The highest WAL position {@code member} was seen to have replayed; 0 when never asked. */
+  public long replayed(String member) {
+    Entry e = entries.get(member);
+    return e == null ? 0 : e.replayed.get();
+  }
+
+  /**
+   * Forgets what every member was seen to have replayed (a new timeline may rewind a member); what
+   * was asked before this and answered after is not taken ({@link #replayedGeneration}).
+   */
+  public void forgetReplayed() {
+    synchronized (replayedLock) {
+      replayedGeneration++;
+      entries.values().forEach(e -> e.replayed.set(0));
+    }
+  }
+
+  /** Changes with every {@link #forgetReplayed}: taken before asking a member what it replayed. */
+  public long replayedGeneration() {
+    synchronized (replayedLock) {
+      return replayedGeneration;
+    }
+  }
+
+  /**
+   * {@code member} was seen to have replayed {@code lsn}, asked when {@link #replayedGeneration}
+   * was {@code generation}: ignored when it was asked before the ledger forgot (a rewound member's
+   * old position).
+   */
+  public void noteReplayed(String member, long lsn, long generation) {
+    synchronized (replayedLock) {
+      if (generation == replayedGeneration) {
+        entry(member).replayed.accumulateAndGet(lsn, Math::max);
+      }
+    }
   }
 
   /** {@code members} with those failing lately last, otherwise in their order (stable). */

@@ -1,14 +1,13 @@
 package org.patronijdbc.internal;
 
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Properties;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.patronijdbc.PatroniProperty;
@@ -24,6 +23,11 @@ import org.patronijdbc.routing.TargetServerType;
  * @param endpoints the REST API base URLs to poll
  * @param security TLS and Basic settings for the REST API
  * @param patroniScope the cluster's scope the answers must carry; empty: the first answer's
+ * @param memberHosts hosts besides the URL's that members may be on ({@code memberHosts})
+ * @param memberAddresses where to reach members: member name or reported host:port to host:port
+ * @param readYourWrites which commits replica reads must see
+ * @param readYourWritesTimeoutMs how long a read waits for a replica that has replayed them
+ * @param url the URL as the application wrote it, secrets masked ({@code getMetaData().getURL()})
  */
 public record PatroniConfig(
     List<String> hosts,
@@ -41,17 +45,23 @@ public record PatroniConfig(
     boolean discoverMembers,
     String readOnlyUser,
     String readOnlyPassword,
-    String patroniScope) {
+    String patroniScope,
+    List<String> memberHosts,
+    Map<String, String> memberAddresses,
+    ReadYourWrites.Scope readYourWrites,
+    int readYourWritesTimeoutMs,
+    String url) {
 
   /** The prefix every patroni-jdbc URL starts with. */
   public static final String URL_PREFIX = "jdbc:patroni:";
 
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|kB|KB|MB|GB)?");
-  private static final Pattern ENDPOINT = Pattern.compile("(https?)://[^/?#@\\s]+:(\\d{1,5})");
 
   /** Copies the pgjdbc properties so nobody outside can change them. */
   public PatroniConfig {
     hosts = List.copyOf(hosts);
+    memberHosts = List.copyOf(memberHosts);
+    memberAddresses = Map.copyOf(memberAddresses);
     endpoints = List.copyOf(endpoints);
     Properties copy = new Properties();
     copy.putAll(pgProperties);
@@ -64,43 +74,12 @@ public record PatroniConfig(
    * @throws SQLException 22023 for a malformed URL or a bad property value
    */
   public static PatroniConfig parse(String url, Properties info) throws SQLException {
-    if (url == null || !url.startsWith(URL_PREFIX + "postgresql:")) {
-      throw SqlState.malformedUrl(redact(url), "it must start with jdbc:patroni:postgresql://");
-    }
-    if (hasUserInfo(url)) {
-      // pgjdbc would read app:secret@h1 as host and port, and echo the password in its message
-      throw SqlState.malformedUrl(
-          redact(url), "user:password@ is not supported; set the user and password properties");
-    }
-    String pgUrl = "jdbc:" + url.substring(URL_PREFIX.length());
-    Properties parsed;
-    try {
-      parsed = org.postgresql.Driver.parseURL(pgUrl, info == null ? new Properties() : info);
-    } catch (RuntimeException e) {
-      parsed = null;
-    }
-    if (parsed == null || !pgUrl.startsWith("jdbc:postgresql://")) {
-      throw SqlState.malformedUrl(redact(url), "pgjdbc cannot parse it");
-    }
-    return fromProperties(parsed, redact(url));
-  }
-
-  private static boolean hasUserInfo(String url) {
-    int start = url.indexOf("//");
-    if (start < 0) {
-      return false;
-    }
-    int end = start + 2;
-    // the host list ends at '/', but a password may hold one: look up to the query
-    while (end < url.length() && "?#".indexOf(url.charAt(end)) < 0) {
-      end++;
-    }
-    return url.substring(start + 2, end).contains("@");
+    return fromProperties(PatroniUrl.properties(url, info), redact(url));
   }
 
   private static PatroniConfig fromProperties(Properties all, String redactedUrl)
       throws SQLException {
-    List<String> hosts = hosts(all, redactedUrl);
+    List<String> hosts = PatroniUrl.hosts(all, redactedUrl);
     String database = all.getProperty("PGDBNAME", "");
     Properties pg = new Properties();
     for (String key : all.stringPropertyNames()) {
@@ -131,7 +110,7 @@ public record PatroniConfig(
         database,
         pg,
         TargetServerType.fromString(PatroniProperty.TARGET_SERVER_TYPE.get(all)),
-        endpoints(all, hosts, security),
+        PatroniUrl.endpoints(all, hosts, security),
         security,
         PatroniProperty.TOPOLOGY_REFRESH_MS.getPositiveInt(all),
         PatroniProperty.PATRONI_TIMEOUT_MS.getPositiveInt(all),
@@ -142,87 +121,12 @@ public record PatroniConfig(
         PatroniProperty.DISCOVER_MEMBERS.getBoolean(all),
         readOnlyUser,
         readOnlyPassword,
-        Objects.requireNonNullElse(PatroniProperty.PATRONI_SCOPE.get(all), "").trim());
-  }
-
-  private static List<String> hosts(Properties all, String redactedUrl) throws SQLException {
-    String[] hosts = all.getProperty("PGHOST", "").split(",", -1);
-    String[] ports = all.getProperty("PGPORT", "").split(",", -1);
-    if (hosts.length != ports.length) {
-      throw SqlState.malformedUrl(redactedUrl, "hosts and ports do not pair up");
-    }
-    List<String> result = new ArrayList<>();
-    for (int i = 0; i < hosts.length; i++) {
-      String host = hosts[i].trim();
-      if (!HostNames.isValid(host)) {
-        throw SqlState.malformedUrl(redactedUrl, "'" + host + "' is not a host name or address");
-      }
-      int port;
-      try {
-        port = Integer.parseInt(ports[i].trim());
-      } catch (NumberFormatException e) {
-        port = -1;
-      }
-      if (port < 1 || port > 65535) {
-        throw SqlState.malformedUrl(redactedUrl, "'" + ports[i] + "' is not a port (1-65535)");
-      }
-      result.add(host + ":" + port);
-    }
-    return result;
-  }
-
-  private static List<String> endpoints(Properties all, List<String> hosts, RestSecurity security)
-      throws SQLException {
-    String explicit = PatroniProperty.PATRONI_URLS.get(all);
-    Set<String> endpoints = new LinkedHashSet<>();
-    if (explicit != null && !explicit.isBlank()) {
-      for (String raw : explicit.split(",")) {
-        String endpoint = raw.trim().replaceAll("/+$", "");
-        Matcher m = ENDPOINT.matcher(endpoint);
-        if (!m.matches() || !isPort(m.group(2))) {
-          throw SqlState.badValue(
-              PatroniProperty.PATRONI_URLS.getName(),
-              explicit,
-              "http(s)://host:port[,http(s)://host:port...]");
-        }
-        if (security.usesTls() && m.group(1).equals("http")) {
-          throw SqlState.badValue(
-              PatroniProperty.PATRONI_URLS.getName(),
-              explicit,
-              "https:// endpoints only, because REST API TLS is configured (never plain HTTP)");
-        }
-        endpoints.add(endpoint);
-      }
-      return checkBasicOverHttps(List.copyOf(endpoints), security);
-    }
-    int port = PatroniProperty.PATRONI_PORT.getPositiveInt(all);
-    if (port > 65535) {
-      throw SqlState.badValue(
-          PatroniProperty.PATRONI_PORT.getName(), String.valueOf(port), "a port (1-65535)");
-    }
-    String scheme = security.usesTls() ? "https" : "http";
-    for (String host : hosts) {
-      endpoints.add(scheme + "://" + host.substring(0, host.lastIndexOf(':')) + ":" + port);
-    }
-    return checkBasicOverHttps(List.copyOf(endpoints), security);
-  }
-
-  private static boolean isPort(String digits) {
-    int port = Integer.parseInt(digits);
-    return port >= 1 && port <= 65535;
-  }
-
-  /** Basic credentials over plain HTTP would go to anyone on the path: refused, not skipped. */
-  private static List<String> checkBasicOverHttps(List<String> endpoints, RestSecurity security)
-      throws SQLException {
-    if (security.user() != null && endpoints.stream().anyMatch(e -> !e.startsWith("https://"))) {
-      throw SqlState.badValue(
-          PatroniProperty.PATRONI_USER.getName(),
-          security.user(),
-          "https REST endpoints: Basic credentials need https (patroniUrls=https://... or"
-              + " patroniSslRootCert), they are never sent over plain HTTP");
-    }
-    return endpoints;
+        Objects.requireNonNullElse(PatroniProperty.PATRONI_SCOPE.get(all), "").trim(),
+        HostPattern.parse(PatroniProperty.MEMBER_HOSTS.get(all)),
+        memberAddresses(PatroniProperty.MEMBER_ADDRESSES.get(all)),
+        readYourWrites(PatroniProperty.READ_YOUR_WRITES.get(all)),
+        PatroniProperty.READ_YOUR_WRITES_TIMEOUT_MS.getPositiveInt(all),
+        redactedUrl);
   }
 
   /**
@@ -250,7 +154,12 @@ public record PatroniConfig(
           case "GB" -> 1L << 30;
           default -> 1L;
         };
-    return OptionalLong.of(number * factor);
+    try {
+      return OptionalLong.of(Math.multiplyExact(number, factor));
+    } catch (ArithmeticException e) {
+      throw SqlState.badValue(
+          PatroniProperty.MAX_REPLICATION_LAG.getName(), value, "a size below 8 EB");
+    }
   }
 
   /**
@@ -263,9 +172,21 @@ public record PatroniConfig(
    * flips Spring's transaction managers and the pools make would otherwise each cost one.
    */
   public Properties connectionProperties(TargetServerType type) {
+    return connectionProperties(type, false);
+  }
+
+  /**
+   * As {@link #connectionProperties(TargetServerType)}, for a member reached through an address the
+   * user gave ({@code redirected}): a proxy there, such as PgBouncer, takes no {@code options} and
+   * may share server sessions, so read-only connections are made read-only per transaction
+   * (pgjdbc's {@code readOnlyMode=transaction}: {@code BEGIN READ ONLY}) instead.
+   */
+  public Properties connectionProperties(TargetServerType type, boolean redirected) {
     Properties props = new Properties();
     props.putAll(pgProperties);
-    if (type.isReadOnly()) {
+    if (type.isReadOnly() && redirected) {
+      props.putIfAbsent("readOnlyMode", "transaction");
+    } else if (type.isReadOnly()) {
       props.putIfAbsent("readOnlyMode", "ignore");
       String options = props.getProperty("options", "").trim();
       props.setProperty(
@@ -283,25 +204,49 @@ public record PatroniConfig(
     return props;
   }
 
-  /** A copy with another target server type (for {@code readOnly()} data sources). */
-  public PatroniConfig withTargetServerType(TargetServerType type) {
-    return new PatroniConfig(
-        hosts,
-        database,
-        pgProperties,
-        type,
-        endpoints,
-        security,
-        topologyRefreshMs,
-        patroniTimeoutMs,
-        failoverTimeoutMs,
-        maxReplicationLagBytes,
-        readFallbackToPrimary,
-        replicaSelection,
-        discoverMembers,
-        readOnlyUser,
-        readOnlyPassword,
-        patroniScope);
+  private static ReadYourWrites.Scope readYourWrites(String value) throws SQLException {
+    for (ReadYourWrites.Scope scope : ReadYourWrites.Scope.values()) {
+      if (scope.spelling().equalsIgnoreCase(value.trim())) {
+        return scope;
+      }
+    }
+    throw SqlState.badValue(
+        PatroniProperty.READ_YOUR_WRITES.getName(), value, "off, thread or dataSource");
+  }
+
+  /**
+   * Parses {@code memberAddresses}: {@code key=host:port} pairs, comma-separated, the key a member
+   * name or a {@code host:port} Patroni reports.
+   *
+   * @throws SQLException 22023 naming the pair that is not one
+   */
+  static Map<String, String> memberAddresses(String value) throws SQLException {
+    Map<String, String> map = new LinkedHashMap<>();
+    if (value == null || value.isBlank()) {
+      return map;
+    }
+    for (String pair : value.split(",")) {
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? "" : pair.substring(0, eq).trim();
+      String target = eq < 0 ? "" : pair.substring(eq + 1).trim();
+      int colon = target.lastIndexOf(':');
+      boolean ok =
+          !key.isEmpty()
+              && colon > 0
+              && HostNames.isValid(target.substring(0, colon))
+              && target.substring(colon + 1).matches("\\d{1,5}")
+              && PatroniUrl.isPort(target.substring(colon + 1));
+      if (!ok) {
+        throw SqlState.badValue(
+            PatroniProperty.MEMBER_ADDRESSES.getName(),
+            value,
+            "memberName=host:port or reportedHost:port=host:port pairs, comma-separated ('"
+                + pair.trim()
+                + "' is not one)");
+      }
+      map.put(key, target);
+    }
+    return map;
   }
 
   /** The URL with every password parameter and user-info password masked, fit for messages. */

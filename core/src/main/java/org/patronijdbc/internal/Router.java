@@ -198,8 +198,13 @@ public final class Router {
 
     /** Whether {@code member} would be reached as the fallback rather than as a fit member. */
     public boolean isFallback(ClusterMember member) {
-      return fallback.map(f -> f.name().equals(member.name())).orElse(false)
-          && candidates.stream().noneMatch(c -> c.name().equals(member.name()));
+      return isFallback(member.name());
+    }
+
+    /** Whether the member called {@code member} would be reached as the fallback. */
+    public boolean isFallback(String member) {
+      return fallback.map(f -> f.name().equals(member)).orElse(false)
+          && candidates.stream().noneMatch(c -> c.name().equals(member));
     }
   }
 }

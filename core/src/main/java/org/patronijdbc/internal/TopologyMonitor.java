@@ -56,6 +56,8 @@ public final class TopologyMonitor {
   private ScheduledFuture<?> next;
   private final ScopeLookup scopes;
   private final Set<String> warned = new HashSet<>();
+  private MemberTrust trust;
+  private long trustResolvedAtNanos;
 
   TopologyMonitor(MonitorKey key, RestSecurity security, long refreshMs) {
     this.key = key;
@@ -275,13 +277,17 @@ public final class TopologyMonitor {
       } catch (IOException | RuntimeException e) {
         tellRestRequest(endpoint, requestStarted, false);
         endpoints.silent(endpoint, System.nanoTime());
+        if (e instanceof ClusterJsonReader.TooManyMembers) {
+          warnOnce("ignoring the answer of " + endpoint + ": " + e.getMessage());
+        }
         failures.add(endpoint + ": " + e.getMessage());
         log.debug("{} - {} did not answer: {}", name, endpoint, e.toString());
         continue;
       }
       tellRestRequest(endpoint, requestStarted, true);
       Acceptance.Verdict verdict =
-          Acceptance.accept(state, scopes.withScope(answer, endpoint, name), System.nanoTime());
+          Acceptance.accept(
+              state, scopes.withScope(answer, endpoint, name), System.nanoTime(), trust());
       state = verdict.next();
       if (verdict.refused().isPresent()) {
         failures.add(endpoint + ": " + verdict.refused().get());
@@ -292,7 +298,9 @@ public final class TopologyMonitor {
       if (verdict.warning() != null) {
         log.warn("{} - {}", name, verdict.warning());
       }
-      publish(verdict.published().get());
+      ClusterTopology published = verdict.published().get();
+      published.refused().forEach(r -> warnOnce("not connecting to " + r));
+      publish(published);
       return;
     }
     onRestUnreachable(failures);
@@ -303,15 +311,38 @@ public final class TopologyMonitor {
       name = topology.scope();
     }
     ClusterTopology previous = current.getAndSet(topology);
+    if (previous != null && previous.leaderTimeline() != topology.leaderTimeline()) {
+      ledger.forgetReplayed(); // a new timeline: what members replayed before may be rewound
+    }
+    // Patroni 4.1 reports what each replica replayed: reads under a floor need not ask then. Only
+    // from a running member on the leader's timeline: one still on an older timeline reports a
+    // position it may lose to a rewind.
+    long generation = ledger.replayedGeneration();
+    topology.members().stream()
+        .filter(m -> m.isRunning() && m.timeline() == topology.leaderTimeline())
+        .forEach(m -> m.replayLsn().ifPresent(l -> ledger.noteReplayed(m.name(), l, generation)));
     boolean recovered = restUnreachable();
     signalPolled(() -> restUnreachable = false);
     if (recovered) {
       log.info("{} - Patroni REST API answers again", name);
     }
     pacing.sawLeader(topology.leader().map(ClusterMember::name).orElse(""), System.nanoTime());
-    endpoints.discover(topology);
+    endpoints.discover(topology, trust()::allowsEndpoint);
     log.debug("{} - topology {}", name, topology);
     TopologyDiff.between(previous, topology).ifPresent(change -> listeners.changed(name, change));
+  }
+
+  /**
+   * Which hosts answers may send connections to, with the URL's names resolved again once a minute
+   * (a name's addresses may change).
+   */
+  private MemberTrust trust() {
+    long now = System.nanoTime();
+    if (trust == null || now - trustResolvedAtNanos > TimeUnit.MINUTES.toNanos(1)) {
+      trust = MemberTrust.of(key, MemberTrust.resolve(key.hosts()));
+      trustResolvedAtNanos = now;
+    }
+    return trust;
   }
 
   /** Publishes the last answer as cached once it is too old for its lag figures to count. */

@@ -16,6 +16,10 @@ import java.util.OptionalLong;
  *     {@code replay_lag}; empty when not reported or {@code "unknown"}
  * @param tags the member's Patroni tags, values as strings
  * @param apiUrl the member's REST API base URL ({@code http://host:8008}), or empty when unknown
+ * @param receiveLsn the WAL position a replica has received (Patroni 4.1+ {@code receive_lsn}),
+ *     empty when not reported
+ * @param replayLsn the WAL position a replica has replayed (Patroni 4.1+ {@code replay_lsn}), empty
+ *     when not reported
  */
 public record ClusterMember(
     String name,
@@ -26,11 +30,38 @@ public record ClusterMember(
     long timeline,
     OptionalLong lagBytes,
     Map<String, String> tags,
-    String apiUrl) {
+    String apiUrl,
+    OptionalLong receiveLsn,
+    OptionalLong replayLsn) {
 
   /** Creates a member; the tags are copied. */
   public ClusterMember {
     tags = Map.copyOf(tags);
+  }
+
+  /** A member whose WAL positions are not reported (Patroni before 4.1). */
+  public ClusterMember(
+      String name,
+      MemberRole role,
+      String state,
+      String host,
+      int port,
+      long timeline,
+      OptionalLong lagBytes,
+      Map<String, String> tags,
+      String apiUrl) {
+    this(
+        name,
+        role,
+        state,
+        host,
+        port,
+        timeline,
+        lagBytes,
+        tags,
+        apiUrl,
+        OptionalLong.empty(),
+        OptionalLong.empty());
   }
 
   /**
@@ -55,8 +86,8 @@ public record ClusterMember(
     return tags.containsKey("noloadbalance");
   }
 
-  /** {@code host:port} of PostgreSQL. */
+  /** {@code host:port} of PostgreSQL, an IPv6 host in brackets. */
   public String address() {
-    return host + ":" + port;
+    return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
   }
 }

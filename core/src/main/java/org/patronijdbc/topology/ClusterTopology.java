@@ -14,13 +14,16 @@ import java.util.Optional;
  * @param source where it came from
  * @param leaderTimeline the newest leader timeline seen: a replica on an older one receives nothing
  *     from the leader and serves no reads; -1 when unknown
+ * @param refused members Patroni reported on hosts the configuration does not allow, one line each
+ *     with the member and why ({@code memberHosts}); they are not in {@code members}
  */
 public record ClusterTopology(
     String scope,
     List<ClusterMember> members,
     Instant observedAt,
     Source source,
-    long leaderTimeline) {
+    long leaderTimeline,
+    List<String> refused) {
 
   /** Where a snapshot came from. */
   public enum Source {
@@ -36,9 +39,20 @@ public record ClusterTopology(
     PROBE
   }
 
-  /** Creates a snapshot; the member list is copied. */
+  /** Creates a snapshot; the lists are copied. */
   public ClusterTopology {
     members = List.copyOf(members);
+    refused = List.copyOf(refused);
+  }
+
+  /** A snapshot that refused no member. */
+  public ClusterTopology(
+      String scope,
+      List<ClusterMember> members,
+      Instant observedAt,
+      Source source,
+      long leaderTimeline) {
+    this(scope, members, observedAt, source, leaderTimeline, List.of());
   }
 
   /** A snapshot whose newest leader timeline is its own leader's (no history to say otherwise). */

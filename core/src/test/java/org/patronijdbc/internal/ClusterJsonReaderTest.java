@@ -151,4 +151,33 @@ class ClusterJsonReaderTest {
       assertThat(t.member("n2").orElseThrow().isNoLoadBalance()).as(value).isFalse();
     }
   }
+
+  @Test
+  void anAnswerNamingMoreMembersThanAnyClusterHasIsRefused() {
+    StringBuilder body = new StringBuilder("{\"members\": [");
+    for (int i = 0; i <= ClusterJsonReader.MAX_MEMBERS; i++) {
+      body.append(i == 0 ? "" : ",")
+          .append("{\"name\": \"m")
+          .append(i)
+          .append("\", \"role\": \"replica\", \"host\": \"h\", \"port\": 5432}");
+    }
+    body.append("]}");
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ClusterJsonReader.read(body.toString(), "test"))
+        .isInstanceOf(ClusterJsonReader.TooManyMembers.class);
+  }
+
+  @Test
+  void hostsWithUnderscoresAndIpv6ZonesAreMembers() throws Exception {
+    ClusterTopology t =
+        ClusterJsonReader.read(
+            "{\"members\": [{\"name\": \"a\", \"role\": \"leader\", \"state\":"
+                + " \"running\", \"host\": \"pg_1\", \"port\": 5432}, {\"name\": \"b\","
+                + " \"role\": \"replica\", \"host\": \"fe80::1%eth0\", \"port\": 5432}]}",
+            "test");
+
+    assertThat(t.members()).hasSize(2);
+    assertThat(t.member("b").orElseThrow().address()).isEqualTo("[fe80::1%eth0]:5432");
+  }
 }

@@ -257,4 +257,33 @@ class PatroniConfigTest {
         .isNotEqualTo(Secrets.keyWithoutSecrets(url.replace("three", "six"), info));
     assertThat(MonitorKey.of(config)).isEqualTo(MonitorKey.of(PatroniConfig.parse(url, rotated)));
   }
+
+  @Test
+  void hostNamesAsPostgresAndPatroniTakeThemAndSizesThatDoNotOverflow() throws Exception {
+    assertThat(parse("jdbc:patroni:postgresql://pg_1:5432,[fe80::1%25eth0]:5433/db").hosts())
+        .containsExactly("pg_1:5432", "[fe80::1%eth0]:5433");
+    assertThatThrownBy(() -> parse("jdbc:patroni:postgresql://h/db?maxReplicationLag=8589934592GB"))
+        .hasMessageContaining("maxReplicationLag");
+    assertThat(
+            parse("jdbc:patroni:postgresql://h/db?maxReplicationLag=16MB").maxReplicationLagBytes())
+        .hasValue(16L << 20);
+  }
+
+  @Test
+  void aUrlWithoutADatabaseIsRefusedBeforePgjdbcSeesIt() {
+    assertThatThrownBy(() -> parse("jdbc:patroni:postgresql://h:5432?password=nodb-secret"))
+        .hasMessageContaining("/database")
+        .hasMessageNotContaining("nodb-secret");
+  }
+
+  @Test
+  void passwordParametersReachPgjdbcDecodedThoughNotThroughItsUrlParser() throws Exception {
+    PatroniConfig config =
+        parse("jdbc:patroni:postgresql://h/db?password=a%26b%3Dc&sslpassword=x,y;z&user=u");
+
+    assertThat(config.pgProperties().getProperty("password")).isEqualTo("a&b=c");
+    assertThat(config.pgProperties().getProperty("sslpassword")).isEqualTo("x,y;z");
+    assertThat(config.pgProperties().getProperty("user")).isEqualTo("u");
+    assertThat(config.url()).doesNotContain("a%26b").doesNotContain("x,y;z");
+  }
 }

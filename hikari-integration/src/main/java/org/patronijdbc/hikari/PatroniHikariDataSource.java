@@ -17,6 +17,7 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.PatroniProperty;
+import org.patronijdbc.ReadScope;
 import org.patronijdbc.internal.Engine;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterTopology;
@@ -123,6 +124,7 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
         new ReadPools(
             readName,
             engine.router(TargetServerType.REPLICA),
+            engine.readYourWrites(),
             engine.monitor().ledger(),
             config.getConnectionTimeout(),
             readPoolSize,
@@ -266,6 +268,22 @@ public class PatroniHikariDataSource implements DataSource, Closeable {
         }
       }
     }
+  }
+
+  /**
+   * The position this data source's replica reads must see now, as a token to carry to another
+   * thread or process: see {@link PatroniDataSource#readPosition()}.
+   */
+  public String readPosition() throws SQLException {
+    return router.readPosition();
+  }
+
+  /**
+   * Reads on this thread through {@link #readOnly()} see at least the position {@code token} names,
+   * until the scope closes: see {@link PatroniDataSource#readAfter(String)}.
+   */
+  public ReadScope readAfter(String token) throws SQLException {
+    return router.readAfter(token);
   }
 
   /** The cluster's latest topology, for health endpoints and logs. */

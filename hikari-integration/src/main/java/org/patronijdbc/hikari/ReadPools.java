@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,9 +16,14 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import javax.sql.DataSource;
+import org.patronijdbc.PatroniConnection;
+import org.patronijdbc.internal.Deadline;
 import org.patronijdbc.internal.MemberLedger;
+import org.patronijdbc.internal.ReadFloor;
+import org.patronijdbc.internal.ReadYourWrites;
 import org.patronijdbc.internal.Router;
 import org.patronijdbc.internal.SqlState;
+import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
 import org.slf4j.LoggerFactory;
@@ -43,11 +47,6 @@ final class ReadPools implements DataSource {
   /** How long a checkout waits on one member's pool before it looks at the next one. */
   private static final long SLICE_MS = 500;
 
-  /** How long a retired pool stays open at least: a checkout may have just picked it. */
-  private static final long RETIRED_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
-
-  private record Retired(HikariDataSource pool, long sinceNanos) {}
-
   /**
    * What a checkout reads: the snapshot the pools follow (null before the first), and the pool of
    * each member that serves reads, the leader's too once reads fell back to it.
@@ -56,6 +55,7 @@ final class ReadPools implements DataSource {
 
   private final String name;
   private final Router router;
+  private final ReadYourWrites writes;
   private final MemberLedger ledger;
   private final long connectionTimeoutMs;
   private final int budget;
@@ -63,9 +63,8 @@ final class ReadPools implements DataSource {
   private final Function<String, HikariDataSource> newPool;
   private final DataSource unpinned;
   private volatile Published published;
-  private volatile boolean anyRetired;
   private final Map<String, HikariDataSource> pools = new LinkedHashMap<>(); // guarded by this
-  private final Map<String, Retired> retired = new HashMap<>(); // guarded by this
+  private final RetiredPools retired = new RetiredPools(); // guarded by this
   private Set<String> readers = Set.of(); // guarded by this, for the log line
   private boolean closed; // guarded by this
 
@@ -77,6 +76,7 @@ final class ReadPools implements DataSource {
   ReadPools(
       String name,
       Router router,
+      ReadYourWrites writes,
       MemberLedger ledger,
       long connectionTimeoutMs,
       int budget,
@@ -84,6 +84,7 @@ final class ReadPools implements DataSource {
       Function<String, HikariDataSource> newPool) {
     this.name = name;
     this.router = router;
+    this.writes = writes;
     this.ledger = ledger;
     this.connectionTimeoutMs = connectionTimeoutMs;
     this.budget = budget;
@@ -117,29 +118,64 @@ final class ReadPools implements DataSource {
   @Override
   public Connection getConnection() throws SQLException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectionTimeoutMs);
+    ReadFloor checkout = ReadFloor.of(TargetServerType.REPLICA, writes);
     Set<String> cannotConnect = new HashSet<>();
+    Set<String> behind = new HashSet<>();
     SQLException last = null;
     while (true) {
-      if (anyRetired) {
-        closeIdleRetired();
+      if (retired.any()) {
+        List<HikariDataSource> idle;
+        synchronized (this) {
+          idle = retired.idle();
+        }
+        RetiredPools.closeLater(idle);
       }
       Published p = published;
       if (p.topology() == null) {
-        return unpinned.getConnection();
+        // routes as readOnly() does; the floor is checked here, as pooled connections were
+        // opened under no floor
+        Connection c = unpinned.getConnection();
+        PatroniConnection member = c.unwrap(PatroniConnection.class);
+        if (member.isReadFallback()) {
+          checkout.servedByLeader(c);
+          return c;
+        }
+        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        if (checkout.admits(member.memberName(), c, Deadline.afterMillis(left))) {
+          return c;
+        }
+        if (deadline - System.nanoTime() <= 0) {
+          throw SqlState.NO_FIT_MEMBER.exception(
+              name + " - no replica " + ReadFloor.why() + " within " + connectionTimeoutMs + " ms");
+        }
+        pause(checkout);
+        continue;
       }
       Router.Route route = router.route(p.topology(), true);
       List<String> order = new ArrayList<>();
-      for (ClusterMember m : ledger.failingLast(route.candidates(), ClusterMember::name, now())) {
-        order.add(m.name());
+      if (!checkout.leaderOnly()) {
+        for (ClusterMember m : ledger.failingLast(route.candidates(), ClusterMember::name, now())) {
+          order.add(m.name());
+        }
       }
       Optional<ClusterMember> fallback = route.fallback();
-      if (fallback.isPresent() && cannotConnect.containsAll(order)) {
+      // the leader serves the reads when every fit replica failed to connect, or, under a read
+      // floor, once the replicas had the time to replay it
+      boolean allOut =
+          order.stream().allMatch(m -> cannotConnect.contains(m) || behind.contains(m));
+      if (fallback.isPresent() && allOut && (behind.isEmpty() || !checkout.waiting())) {
         order.add(fallback.get().name());
       }
       if (order.isEmpty()) {
         throw SqlState.NO_FIT_MEMBER.exception(
-            name + " - no member can serve replica reads now: " + route.unfit());
+            name
+                + " - no member can serve replica reads now: "
+                + route.unfit()
+                + (checkout.leaderOnly()
+                    ? " (only the leader has this thread's last commit)"
+                    : ""));
       }
+      behind.clear();
       for (String member : order) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0) {
@@ -155,8 +191,9 @@ final class ReadPools implements DataSource {
             continue; // the readers changed since this route was read
           }
         }
+        Connection c;
         try {
-          return borrow(pool, Math.min(left, SLICE_MS));
+          c = borrow(pool, Math.min(left, SLICE_MS));
         } catch (SQLException e) {
           last = e;
           if (pool.getHikariPoolMXBean() == null
@@ -165,8 +202,36 @@ final class ReadPools implements DataSource {
             cannotConnect.add(member);
             ledger.failed(member, now());
           }
+          continue;
         }
+        if (route.isFallback(member)) {
+          checkout.servedByLeader(c);
+          return c;
+        }
+        if (checkout.admits(member, c, Deadline.afterMillis(Math.max(1, left)))) {
+          return c;
+        }
+        behind.add(member);
       }
+      if (!behind.isEmpty()) {
+        if (fallback.isEmpty() && !checkout.waiting()) {
+          throw SqlState.NO_FIT_MEMBER.exception(
+              name
+                  + " - no replica replayed the position this read must see within"
+                  + " readYourWritesTimeoutMs, and readFallbackToPrimary=false keeps it off the"
+                  + " leader");
+        }
+        pause(checkout); // replicas replay in milliseconds
+      }
+    }
+  }
+
+  private static void pause(ReadFloor checkout) throws SQLException {
+    try {
+      checkout.pause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw SqlState.NO_FIT_MEMBER.exception("interrupted while waiting for a replica", e);
     }
   }
 
@@ -196,7 +261,7 @@ final class ReadPools implements DataSource {
     }
     for (String member : List.copyOf(pools.keySet())) {
       if (!readers.contains(member)) {
-        retire(member); // the unpinned pool too: the topology is known now
+        retired.retire(member, pools.remove(member)); // the unpinned one too: the topology is known
       }
     }
     for (String member : now) {
@@ -238,11 +303,8 @@ final class ReadPools implements DataSource {
 
   /** A retired pool of {@code member} that is still open, else a new one. */
   private HikariDataSource revive(String member) {
-    Retired back = retired.remove(member);
-    if (back != null && !back.pool().isClosed() && back.pool().getHikariPoolMXBean() != null) {
-      return back.pool(); // fit again before its pool closed: same pool, same metrics
-    }
-    return newPool.apply(member);
+    HikariDataSource back = retired.takeBack(member);
+    return back != null ? back : newPool.apply(member);
   }
 
   /** Every pool in use now, by member (the unpinned one under the read pools' own name). */
@@ -256,52 +318,11 @@ final class ReadPools implements DataSource {
     synchronized (this) {
       closed = true;
       all.addAll(pools.values());
-      retired.values().forEach(r -> all.add(r.pool()));
+      all.addAll(retired.drain());
       pools.clear();
-      retired.clear();
       published = new Published(published.topology(), Map.of());
     }
     all.forEach(HikariDataSource::close);
-  }
-
-  private void retire(String member) {
-    HikariDataSource pool = pools.remove(member);
-    if (pool == null || pool.getHikariPoolMXBean() == null) {
-      return;
-    }
-    log.info("{} - retiring its connections", pool.getPoolName());
-    pool.getHikariConfigMXBean().setMinimumIdle(0); // no refill towards a member we left
-    pool.getHikariPoolMXBean().softEvictConnections();
-    retired.put(member, new Retired(pool, System.nanoTime()));
-    anyRetired = true;
-  }
-
-  /**
-   * Closes retired pools that nobody has used for {@link #RETIRED_GRACE_NANOS}; off the caller's
-   * thread.
-   */
-  private void closeIdleRetired() {
-    List<HikariDataSource> idle = new ArrayList<>();
-    synchronized (this) {
-      long now = System.nanoTime();
-      for (Map.Entry<String, Retired> e : List.copyOf(retired.entrySet())) {
-        HikariDataSource pool = e.getValue().pool();
-        boolean unused =
-            pool.getHikariPoolMXBean() == null
-                || pool.getHikariPoolMXBean().getActiveConnections() == 0;
-        if (unused && now - e.getValue().sinceNanos() > RETIRED_GRACE_NANOS) {
-          retired.remove(e.getKey());
-          idle.add(pool);
-        }
-      }
-      anyRetired = !retired.isEmpty();
-    }
-    if (!idle.isEmpty()) {
-      Thread closer =
-          new Thread(() -> idle.forEach(HikariDataSource::close), "patroni-jdbc-pool-closer");
-      closer.setDaemon(true);
-      closer.start();
-    }
   }
 
   private static long now() {

@@ -58,7 +58,10 @@ abstract class ClusterBase implements PatroniCluster {
   /** Each member's REST API base URL as this JVM reaches it, in order. */
   abstract List<String> restUrls();
 
-  /** URL parameters the REST APIs need besides their URLs (TLS files); none by default. */
+  /**
+   * URL parameters the library needs besides the REST URLs: TLS files, the hosts Patroni reports
+   * members on; none by default.
+   */
   List<String> restParameters() {
     return List.of();
   }

@@ -94,6 +94,7 @@ public final class ContainerPatroniCluster extends ClusterBase {
   private final Network network;
   private final String networkId;
   private final String gateway;
+  private final String subnet;
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   private GenericContainer<?> etcd;
   private int patroniMajor;
@@ -146,15 +147,10 @@ public final class ContainerPatroniCluster extends ClusterBase {
             .createNetworkCmdModifier(cmd -> cmd.withLabels(Map.of(LABEL, scope)))
             .build();
     this.networkId = network.getId(); // creates it (a closed Network would create another)
-    this.gateway =
-        docker()
-            .inspectNetworkCmd()
-            .withNetworkId(networkId)
-            .exec()
-            .getIpam()
-            .getConfig()
-            .get(0)
-            .getGateway();
+    var ipam =
+        docker().inspectNetworkCmd().withNetworkId(networkId).exec().getIpam().getConfig().get(0);
+    this.gateway = ipam.getGateway();
+    this.subnet = ipam.getSubnet();
   }
 
   // ---------------------------------------------------------------- queries
@@ -167,6 +163,15 @@ public final class ContainerPatroniCluster extends ClusterBase {
   @Override
   List<String> restUrls() {
     return nodes.values().stream().map(Node::restUrl).toList();
+  }
+
+  /**
+   * Patroni reports the members at their addresses on the cluster's network, which the URL (the
+   * published 127.0.0.1 ports) does not list: {@code memberHosts} allows that network.
+   */
+  @Override
+  List<String> restParameters() {
+    return List.of("memberHosts=" + subnet);
   }
 
   /** The address of the member's container on the cluster's network, as Patroni reports it. */

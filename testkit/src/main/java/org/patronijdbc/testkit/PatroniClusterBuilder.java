@@ -3,9 +3,14 @@ package org.patronijdbc.testkit;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /** Configures and starts a {@link PatroniCluster}; from {@link PatroniCluster#builder()}. */
 public final class PatroniClusterBuilder {
+
+  /** The environment variable naming the default {@link #baseImage}. */
+  public static final String BASE_IMAGE_ENV = "PATRONI_TESTKIT_BASE_IMAGE";
+
   private int members = 3;
   private int ttl = 10;
   private int loopWait = 1;
@@ -17,7 +22,10 @@ public final class PatroniClusterBuilder {
   private final Map<String, Map<String, Object>> tags = new HashMap<>();
   private final Map<String, String> postgresParameters = new HashMap<>();
   private Path patroni;
-  private String baseImage = "debian:bookworm";
+  private String baseImage =
+      Optional.ofNullable(System.getenv(BASE_IMAGE_ENV))
+          .filter(image -> !image.isBlank())
+          .orElse("debian:bookworm");
 
   PatroniClusterBuilder() {
     postgresParameters.put("max_connections", "200");
@@ -125,9 +133,11 @@ public final class PatroniClusterBuilder {
   }
 
   /**
-   * The image the container cluster's image is built on (default {@code debian:bookworm}): a Debian
-   * release (or one derived from it) whose packages {@code postgresql}, {@code patroni}, {@code
-   * etcd-server} and {@code iptables} work together. Only for {@link #startInContainers()}.
+   * The image the container cluster's image is built on (default {@code
+   * $PATRONI_TESTKIT_BASE_IMAGE}, else {@code debian:bookworm}): a Debian release (or one derived
+   * from it) whose packages {@code postgresql}, {@code patroni}, {@code etcd-server} and {@code
+   * iptables} work together ({@code debian:trixie}: PostgreSQL 17 and Patroni 4.0; {@code
+   * debian:sid}: PostgreSQL 18 and Patroni 4.1). Only for {@link #startInContainers()}.
    */
   public PatroniClusterBuilder baseImage(String image) {
     this.baseImage = java.util.Objects.requireNonNull(image, "image");

@@ -33,7 +33,9 @@ class ContainerClusterLifecycleIT {
       assertThat(cluster.jdbcUrl("app"))
           .matches(
               "jdbc:patroni:postgresql://(127\\.0\\.0\\.1:\\d+,){2}127\\.0\\.0\\.1:\\d+/app"
-                  + "\\?patroniUrls=(http://127\\.0\\.0\\.1:\\d+,){2}http://127\\.0\\.0\\.1:\\d+");
+                  + "\\?patroniUrls=(http://127\\.0\\.0\\.1:\\d+,){2}http://127\\.0\\.0\\.1:\\d+"
+                  // Patroni reports the members on the cluster's network: memberHosts allows it
+                  + "&memberHosts=[0-9.]+/\\d+");
     } finally {
       cluster.close();
     }

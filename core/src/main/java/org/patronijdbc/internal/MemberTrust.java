@@ -1,0 +1,162 @@
+package org.patronijdbc.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.patronijdbc.topology.ClusterMember;
+
+/**
+ * Which hosts a REST answer may send connections to: the URL's own hosts (by name, or by an address
+ * a name resolves to, so a URL with DNS names works where Patroni reports IP addresses), members
+ * the user mapped in {@code memberAddresses}, and, with {@code discoverMembers} on, hosts that
+ * {@code memberHosts} allows (host names, {@code *.suffix} wildcards, CIDR ranges) or any host when
+ * every answer comes from a configured https endpoint whose certificate was verified. Anything else
+ * is refused: a REST answer can only choose among the hosts the user allowed, as HAProxy's and
+ * pgjdbc's configurations do. Pure: the URL's names are resolved by the caller.
+ */
+public final class MemberTrust {
+
+  private final Set<String> listedHosts;
+  private final Set<String> listedAddresses;
+  private final List<HostPattern> patterns;
+  private final Set<String> mapped;
+  private final boolean discover;
+  private final boolean verifiedAnswers;
+
+  private MemberTrust(
+      Set<String> listedHosts,
+      Set<String> listedAddresses,
+      List<HostPattern> patterns,
+      Set<String> mapped,
+      boolean discover,
+      boolean verifiedAnswers) {
+    this.listedHosts = listedHosts;
+    this.listedAddresses = listedAddresses;
+    this.patterns = patterns;
+    this.mapped = mapped;
+    this.discover = discover;
+    this.verifiedAnswers = verifiedAnswers;
+  }
+
+  /**
+   * The rule for a monitor's configuration, with {@code resolved}: the addresses the URL's host
+   * names resolve to now.
+   */
+  static MemberTrust of(MonitorKey key, Set<String> resolved) {
+    Set<String> hosts = new HashSet<>();
+    for (String hostPort : key.hosts()) {
+      hosts.add(HostNames.canonical(hostPort.substring(0, hostPort.lastIndexOf(':'))));
+    }
+    Set<String> addresses = new HashSet<>();
+    resolved.forEach(a -> addresses.add(HostNames.canonical(a)));
+    List<HostPattern> patterns = new ArrayList<>();
+    for (String entry : key.memberHosts()) {
+      patterns.add(HostPattern.of(entry));
+    }
+    boolean verified =
+        !key.endpoints().isEmpty()
+            && key.endpoints().stream().allMatch(e -> e.startsWith("https://"));
+    return new MemberTrust(
+        Set.copyOf(hosts),
+        Set.copyOf(addresses),
+        List.copyOf(patterns),
+        key.memberAddresses().keySet(),
+        key.discoverMembers(),
+        verified);
+  }
+
+  /** What each configured host name last resolved to (the names of URLs: a bounded set). */
+  private static final Map<String, Set<String>> LAST_RESOLVED = new ConcurrentHashMap<>();
+
+  /**
+   * The addresses the host names among {@code hostPorts} resolve to now (a name that does not
+   * resolve adds none; IP literals are taken as they are).
+   */
+  static Set<String> resolve(List<String> hostPorts) {
+    Set<String> addresses = new HashSet<>();
+    resolveEach(hostPorts).values().forEach(addresses::addAll);
+    return addresses;
+  }
+
+  /** As {@link #resolve}, by host name as the URL spells it. */
+  public static Map<String, Set<String>> resolveEach(List<String> hostPorts) {
+    Map<String, Set<String>> byName = new HashMap<>();
+    for (String hostPort : hostPorts) {
+      String name = hostPort.substring(0, hostPort.lastIndexOf(':'));
+      if (HostNames.literal(name) != null || byName.containsKey(name)) {
+        continue;
+      }
+      Set<String> addresses = new HashSet<>();
+      try {
+        for (InetAddress a : InetAddress.getAllByName(HostNames.host(name))) {
+          addresses.add(a.getHostAddress());
+        }
+        LAST_RESOLVED.put(name, Set.copyOf(addresses));
+      } catch (UnknownHostException | SecurityException e) {
+        // a lookup that fails once (a DNS blip) keeps what the name resolved to before; one that
+        // never resolved lets no member in by its address
+        addresses.addAll(LAST_RESOLVED.getOrDefault(name, Set.of()));
+      }
+      byName.put(name, addresses);
+    }
+    return byName;
+  }
+
+  /**
+   * Why the library may not connect to {@code member}, or empty when it may: its host is one the
+   * URL lists (or resolves to), the user mapped it, or discovery is on and {@code memberHosts} (or
+   * a verified https answer) allows it.
+   */
+  public Optional<String> whyRefused(ClusterMember member) {
+    String host = HostNames.canonical(member.host());
+    if (listedHosts.contains(host)
+        || listedAddresses.contains(host)
+        || mapped.contains(member.name())
+        || mapped.contains(member.address())) {
+      return Optional.empty();
+    }
+    if (!discover) {
+      return Optional.of(
+          "its host " + member.host() + " is not in the URL, and discoverMembers=false");
+    }
+    if (verifiedAnswers) {
+      return Optional.empty();
+    }
+    byte[] address = HostNames.literal(host);
+    for (HostPattern p : patterns) {
+      if (p.matches(host, address)) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(
+        "its host "
+            + member.host()
+            + " is neither in the URL nor allowed by memberHosts (set memberHosts to its name,"
+            + " a *.suffix or a CIDR range to use members Patroni reports elsewhere)");
+  }
+
+  /** Whether the REST API at {@code endpoint} may be polled (the same rule, for its host). */
+  public boolean allowsEndpoint(String endpoint) {
+    String authority = endpoint.replaceFirst("^https?://", "");
+    String host = authority.substring(0, authority.lastIndexOf(':'));
+    ClusterMember probe =
+        new ClusterMember(
+            "",
+            org.patronijdbc.topology.MemberRole.UNKNOWN,
+            "",
+            host,
+            1,
+            -1,
+            java.util.OptionalLong.empty(),
+            Map.of(),
+            "");
+    return whyRefused(probe).isEmpty();
+  }
+}
