@@ -3,26 +3,32 @@ package org.patronijdbc.spring.boot;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.patronijdbc.PatroniDataSource;
 import org.patronijdbc.PatroniProperty;
 import org.patronijdbc.hikari.PatroniHikariDataSource;
+import org.patronijdbc.internal.Engine;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionEvaluationReport;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.jdbc.support.JdbcTransactionManager;
@@ -36,7 +42,11 @@ import org.springframework.jdbc.support.SQLExceptionTranslator;
  * transactions on the read pools. Exceptions a failover causes are translated into ones Spring can
  * act on.
  */
-@AutoConfiguration(before = DataSourceAutoConfiguration.class)
+@AutoConfiguration(
+    beforeName = {
+      PatroniDataSourceAutoConfiguration.DATA_SOURCE_4,
+      PatroniDataSourceAutoConfiguration.DATA_SOURCE_3
+    })
 @ConditionalOnClass({PatroniHikariDataSource.class, HikariConfig.class})
 @Conditional(PatroniDataSourceAutoConfiguration.OnPatroniUrl.class)
 @ConditionalOnMissingBean(DataSource.class)
@@ -44,6 +54,14 @@ import org.springframework.jdbc.support.SQLExceptionTranslator;
 public final class PatroniDataSourceAutoConfiguration {
 
   static final String URL = "spring.datasource.url";
+
+  /** Spring Boot 4's {@code DataSourceAutoConfiguration}. */
+  static final String DATA_SOURCE_4 =
+      "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration";
+
+  /** Spring Boot 3's. */
+  static final String DATA_SOURCE_3 =
+      "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration";
 
   /**
    * The application's data source over the pools: read-only transactions on replicas, the rest on
@@ -73,11 +91,32 @@ public final class PatroniDataSourceAutoConfiguration {
         failoverTimeout);
   }
 
+  /**
+   * {@code patroni.read-your-writes=session}: a web application's requests read what the user's
+   * earlier requests committed (the position in the HTTP session, or a cookie).
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass(name = "org.springframework.web.filter.OncePerRequestFilter")
+  @ConditionalOnProperty(name = "patroni.read-your-writes", havingValue = "session")
+  static class ReadYourWritesSession {
+    @Bean
+    ReadPositionFilter patroniReadPositionFilter(PatroniRoutingDataSource dataSource)
+        throws SQLException {
+      return new ReadPositionFilter(
+          dataSource
+              .getPatroniDataSource()
+              .unwrap(PatroniDataSource.class)
+              .unwrap(Engine.class)
+              .readYourWrites());
+    }
+  }
+
   /** Used by the auto-configured {@code JdbcTemplate}, {@code JdbcClient} and JPA. */
   @Bean
   @ConditionalOnMissingBean(SQLExceptionTranslator.class)
-  PatroniSqlExceptionTranslator patroniSqlExceptionTranslator(PatroniRoutingDataSource dataSource) {
-    return new PatroniSqlExceptionTranslator(dataSource);
+  PatroniSqlExceptionTranslator patroniSqlExceptionTranslator() {
+    return new PatroniSqlExceptionTranslator();
   }
 
   /**
@@ -129,11 +168,20 @@ public final class PatroniDataSourceAutoConfiguration {
     };
   }
 
-  /** {@code spring.datasource.url} starts with {@code jdbc:patroni:}. */
+  /**
+   * {@code spring.datasource.url} starts with {@code jdbc:patroni:}, and the application did not
+   * exclude Spring Boot's {@code DataSourceAutoConfiguration}: an application that excludes it
+   * wants no auto-configured data source, so it gets none from here either.
+   */
   static final class OnPatroniUrl extends SpringBootCondition {
     @Override
     public ConditionOutcome getMatchOutcome(
         ConditionContext context, AnnotatedTypeMetadata metadata) {
+      if (context.getBeanFactory() != null
+          && ConditionEvaluationReport.get(context.getBeanFactory()).getExclusions().stream()
+              .anyMatch(c -> c.equals(DATA_SOURCE_4) || c.equals(DATA_SOURCE_3))) {
+        return ConditionOutcome.noMatch("DataSourceAutoConfiguration is excluded");
+      }
       String url = context.getEnvironment().getProperty(URL, "");
       return url.startsWith("jdbc:patroni:")
           ? ConditionOutcome.match(URL + " is a jdbc:patroni: URL")

@@ -19,8 +19,6 @@ import org.patronijdbc.internal.Router;
 import org.patronijdbc.routing.TargetServerType;
 import org.patronijdbc.topology.ClusterMember;
 import org.patronijdbc.topology.ClusterTopology;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
  * The {@code patroni} health check: the cluster as the data source sees it (scope, leader, each
@@ -30,7 +28,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * Reads only what the data source already knows: it sends nothing. It follows the topology between
  * health requests, so how often it is asked does not change the answer.
  */
-final class PatroniHealthIndicator implements HealthIndicator, TopologyListener, AutoCloseable {
+final class PatroniHealthCheck implements TopologyListener, AutoCloseable {
 
   private final PatroniHikariDataSource dataSource;
   private final PatroniDataSource router;
@@ -41,8 +39,7 @@ final class PatroniHealthIndicator implements HealthIndicator, TopologyListener,
   /** Since when no running leader is known (kept by the listener), or null while one is. */
   private volatile Instant leaderMissingSince;
 
-  PatroniHealthIndicator(
-      PatroniHikariDataSource dataSource, Duration failoverTimeout, Clock clock) {
+  PatroniHealthCheck(PatroniHikariDataSource dataSource, Duration failoverTimeout, Clock clock) {
     this.dataSource = dataSource;
     this.failoverTimeout = failoverTimeout;
     this.clock = clock;
@@ -51,7 +48,7 @@ final class PatroniHealthIndicator implements HealthIndicator, TopologyListener,
       this.router = dataSource.unwrap(PatroniDataSource.class);
       router.addTopologyListener(this);
       leaderMissingSince =
-          router.topology().filter(PatroniHealthIndicator::hasLeader).isPresent() ? null : started;
+          router.topology().filter(PatroniHealthCheck::hasLeader).isPresent() ? null : started;
     } catch (SQLException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }
@@ -80,24 +77,23 @@ final class PatroniHealthIndicator implements HealthIndicator, TopologyListener,
     }
   }
 
-  @Override
-  public Health health() {
+  /** The answer now. */
+  HealthReport check() {
     Instant now = clock.instant();
     Optional<ClusterTopology> topology;
     try {
       topology = dataSource.topology();
     } catch (SQLException e) {
-      return Health.down(e).build();
+      return HealthReport.down(e);
     }
     if (topology.isEmpty()) {
       boolean waiting = Duration.between(started, now).compareTo(failoverTimeout) <= 0;
-      return (waiting ? Health.unknown() : Health.down())
-          .withDetail("topology", "none read yet")
-          .build();
+      return (waiting ? HealthReport.unknown() : HealthReport.down())
+          .withDetail("topology", "none read yet");
     }
     ClusterTopology t = topology.get();
     Optional<ClusterMember> leader = t.leader().filter(ClusterMember::isRunning);
-    Health.Builder health = Health.up();
+    HealthReport health = HealthReport.up();
     if (leader.isEmpty()) {
       Instant since = leaderMissingSince;
       if (since == null) {
@@ -105,13 +101,13 @@ final class PatroniHealthIndicator implements HealthIndicator, TopologyListener,
       }
       health.withDetail("noLeaderSince", since.toString());
       if (Duration.between(since, now).compareTo(failoverTimeout) > 0) {
-        health.down();
+        health.markDown();
       }
     }
     if (Duration.between(t.observedAt(), now).compareTo(failoverTimeout) > 0) {
       // the REST API has not answered for that long: what follows may be out of date
       health
-          .down()
+          .markDown()
           .withDetail("stale", "no answer from the Patroni REST API since " + t.observedAt());
     }
     health.withDetail("scope", t.scope());
@@ -119,7 +115,7 @@ final class PatroniHealthIndicator implements HealthIndicator, TopologyListener,
     health.withDetail("source", t.source().name().toLowerCase(Locale.ROOT));
     health.withDetail("observedAt", t.observedAt().toString());
     health.withDetail("members", members(t));
-    return health.build();
+    return health;
   }
 
   private Map<String, Object> members(ClusterTopology t) {

@@ -16,7 +16,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public class PatroniProperties {
 
   /**
-   * Maximum size of each read pool (one per member that serves reads); default: the write pool's.
+   * The read budget: connections all read pools (one per member that serves reads) hold together;
+   * default: the write pool's maximum-pool-size.
    */
   private Integer readPoolSize;
 
@@ -55,6 +56,54 @@ public class PatroniProperties {
 
   /** The Patroni REST API. */
   private final Rest rest = new Rest();
+
+  /** The health checks. */
+  private final Health health = new Health();
+
+  /** Hosts besides the URL's that Patroni may report members on (names, *.suffix, CIDR). */
+  private List<String> memberHosts;
+
+  /** Where to reach members: member name (or reported host:port) to host:port. */
+  private Map<String, String> memberAddresses;
+
+  /**
+   * Replica reads see earlier commits: off, thread, data-source, or session (per HTTP session or,
+   * without one, a cookie: a POST-redirect-GET reads its own write on a replica).
+   */
+  private ReadYourWritesScope readYourWrites;
+
+  /** How long a read waits for a replica that has replayed its writes before the leader serves. */
+  private Duration readYourWritesTimeout;
+
+  /** The {@code patroni.read-your-writes} choices. */
+  public enum ReadYourWritesScope {
+    /** No floor. */
+    OFF,
+    /** Every commit of the reading thread. */
+    THREAD,
+    /** Every commit made through the data source before the read began. */
+    DATA_SOURCE,
+    /** The thread's commits, carried from request to request in the HTTP session or a cookie. */
+    SESSION
+  }
+
+  /** The health checks' settings. */
+  public static class Health {
+
+    /**
+     * How long the db health check may take (a probe waits 1 s by default): it never waits a pool's
+     * connection-timeout, and reports "failover in progress" while no leader is known.
+     */
+    private Duration timeout = Duration.ofSeconds(2);
+
+    public Duration getTimeout() {
+      return timeout;
+    }
+
+    public void setTimeout(Duration timeout) {
+      this.timeout = timeout;
+    }
+  }
 
   /** The Patroni REST API the topology is read from. */
   public static class Rest {
@@ -177,6 +226,29 @@ public class PatroniProperties {
     put(p, PatroniProperty.PATRONI_SSL_ROOT_CERT, rest.sslRootCert);
     put(p, PatroniProperty.PATRONI_SSL_CERT, rest.sslCert);
     put(p, PatroniProperty.PATRONI_SSL_KEY, rest.sslKey);
+    put(
+        p,
+        PatroniProperty.MEMBER_HOSTS,
+        memberHosts == null ? null : String.join(",", memberHosts));
+    if (memberAddresses != null) {
+      List<String> pairs = new java.util.ArrayList<>();
+      memberAddresses.forEach((k, v) -> pairs.add(k + "=" + v));
+      put(p, PatroniProperty.MEMBER_ADDRESSES, String.join(",", pairs));
+    }
+    if (readYourWrites != null) {
+      put(
+          p,
+          PatroniProperty.READ_YOUR_WRITES,
+          switch (readYourWrites) {
+            case OFF -> "off";
+            case THREAD, SESSION -> "thread";
+            case DATA_SOURCE -> "dataSource";
+          });
+    }
+    put(
+        p,
+        PatroniProperty.READ_YOUR_WRITES_TIMEOUT_MS,
+        readYourWritesTimeout == null ? null : readYourWritesTimeout.toMillis());
     return p;
   }
 
@@ -184,6 +256,42 @@ public class PatroniProperties {
     if (value != null) {
       p.put(property.getName(), value.toString());
     }
+  }
+
+  public Health getHealth() {
+    return health;
+  }
+
+  public List<String> getMemberHosts() {
+    return memberHosts;
+  }
+
+  public void setMemberHosts(List<String> memberHosts) {
+    this.memberHosts = memberHosts;
+  }
+
+  public Map<String, String> getMemberAddresses() {
+    return memberAddresses;
+  }
+
+  public void setMemberAddresses(Map<String, String> memberAddresses) {
+    this.memberAddresses = memberAddresses;
+  }
+
+  public ReadYourWritesScope getReadYourWrites() {
+    return readYourWrites;
+  }
+
+  public void setReadYourWrites(ReadYourWritesScope readYourWrites) {
+    this.readYourWrites = readYourWrites;
+  }
+
+  public Duration getReadYourWritesTimeout() {
+    return readYourWritesTimeout;
+  }
+
+  public void setReadYourWritesTimeout(Duration readYourWritesTimeout) {
+    this.readYourWritesTimeout = readYourWritesTimeout;
   }
 
   public Integer getReadPoolSize() {

@@ -132,6 +132,9 @@ public class PatroniRoutingDataSource extends AbstractDataSource implements Auto
     private boolean closed;
     private Connection target;
     private boolean targetReadOnly;
+    // no statement since the target was taken or since its last commit or rollback: between
+    // transactions, also when the pools do not auto-commit
+    private boolean betweenTransactions;
 
     Routed(DataSource writes, DataSource reads, boolean defaultAutoCommit, int defaultIsolation) {
       this.writes = writes;
@@ -202,15 +205,39 @@ public class PatroniRoutingDataSource extends AbstractDataSource implements Auto
         }
       } else if (method.getName().equals("setReadOnly")
           && (Boolean) args[0] != targetReadOnly
-          && target.getAutoCommit()) {
+          && (betweenTransactions || target.getAutoCommit())) {
         // between transactions on a held connection: the next statement takes the other side's
+        boolean autoCommitNow = target.getAutoCommit();
         release();
         readOnly = (Boolean) args[0];
+        autoCommit = autoCommitNow;
         return null;
       }
       Connection t = target();
       try {
-        return method.invoke(t, args);
+        Object result = method.invoke(t, args);
+        switch (method.getName()) {
+          case "commit", "rollback" -> betweenTransactions |= method.getParameterCount() == 0;
+          case "setAutoCommit",
+              "setReadOnly",
+              "setTransactionIsolation",
+              "getAutoCommit",
+              "isReadOnly",
+              "getTransactionIsolation",
+              "getWarnings",
+              "clearWarnings",
+              "getMetaData",
+              "isValid",
+              "getHoldability",
+              "getNetworkTimeout",
+              "getSchema",
+              "getCatalog",
+              "getClientInfo" -> {
+            // no statement: between transactions still
+          }
+          default -> betweenTransactions = false;
+        }
+        return result;
       } catch (InvocationTargetException e) {
         Throwable cause = e.getCause();
         if (cause instanceof SQLException
@@ -246,6 +273,7 @@ public class PatroniRoutingDataSource extends AbstractDataSource implements Auto
         }
         target = c;
         targetReadOnly = readOnly;
+        betweenTransactions = true;
         autoCommit = null; // the target holds it from now on
         isolation = null;
       }

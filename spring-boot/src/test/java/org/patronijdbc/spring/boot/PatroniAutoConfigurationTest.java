@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -106,6 +107,7 @@ class PatroniAutoConfigurationTest {
             AutoConfigurations.of(
                 PatroniDataSourceAutoConfiguration.class,
                 PatroniActuatorAutoConfiguration.class,
+                PatroniHealthAutoConfiguration.class,
                 DataSourceAutoConfiguration.class))
         .withPropertyValues(
             "spring.datasource.url=jdbc:patroni:postgresql://127.0.0.1:2,127.0.0.1:3/app"
@@ -136,10 +138,15 @@ class PatroniAutoConfigurationTest {
               // a read makes the read pools (nothing answers on their ports: it fails)
               assertThatThrownBy(() -> patroni.readOnly().getConnection().close())
                   .isInstanceOf(SQLException.class);
+              // the read budget, 3, shared by the members that serve reads
               assertThat(patroni.readPools().values())
                   .isNotEmpty()
-                  .allSatisfy(p -> assertThat(p.getMaximumPoolSize()).isEqualTo(3))
                   .allSatisfy(p -> assertThat(p.getPoolName()).startsWith("demo-read"));
+              assertThat(
+                      patroni.readPools().values().stream()
+                          .mapToInt(p -> p.getMaximumPoolSize())
+                          .sum())
+                  .isEqualTo(3);
               assertThat(context.getBean(JdbcTemplate.class).getExceptionTranslator())
                   .isInstanceOf(PatroniSqlExceptionTranslator.class);
               assertThat(context).hasSingleBean(SQLExceptionTranslator.class);
@@ -198,8 +205,14 @@ class PatroniAutoConfigurationTest {
               assertThat(patroni.health().getDetails()).containsEntry("leader", "n1");
               CompositeHealthContributor db =
                   context.getBean("dbHealthContributor", CompositeHealthContributor.class);
-              assertThat(db.getContributor("write")).isInstanceOf(PoolHealthIndicator.class);
-              assertThat(db.getContributor("read")).isInstanceOf(PoolHealthIndicator.class);
+              // no PostgreSQL behind the fake REST API: each side answers, within its bound
+              for (String side : List.of("write", "read")) {
+                long started = System.nanoTime();
+                Health h = ((HealthIndicator) db.getContributor(side)).health();
+                assertThat(h.getStatus()).isIn(Status.DOWN, Status.UNKNOWN);
+                assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .isLessThan(Duration.ofSeconds(10));
+              }
               assertThat(context).hasSingleBean(PatroniMetrics.class);
             });
   }
@@ -214,24 +227,24 @@ class PatroniAutoConfigurationTest {
                   context.getBean(DataSource.class).unwrap(PatroniHikariDataSource.class);
               awaitLeader(ds);
               // not asked before the failover: it must follow the topology on its own
-              try (PatroniHealthIndicator health =
-                  new PatroniHealthIndicator(ds, Duration.ofSeconds(3), Clock.systemUTC())) {
+              try (PatroniHealthCheck health =
+                  new PatroniHealthCheck(ds, Duration.ofSeconds(3), Clock.systemUTC())) {
                 cluster.set(cluster("")); // the leader key is gone: a failover is under way
                 await(() -> ds.topology().flatMap(t -> t.leader()).isEmpty());
-                Health during = health.health();
-                assertThat(during.getStatus()).isEqualTo(Status.UP);
-                assertThat(during.getDetails())
+                HealthReport during = health.check();
+                assertThat(during.status()).isEqualTo(HealthReport.UP);
+                assertThat(during.details())
                     .containsEntry("leader", "")
                     .containsKey("noLeaderSince");
 
                 // the REST API keeps answering (nothing is stale): only the missing leader counts
-                await(() -> health.health().getStatus().equals(Status.DOWN));
-                assertThat(health.health().getDetails()).doesNotContainKey("stale");
+                await(() -> health.check().status().equals(HealthReport.DOWN));
+                assertThat(health.check().details()).doesNotContainKey("stale");
 
                 cluster.set(cluster("n2"));
                 await(() -> ds.topology().flatMap(t -> t.leader()).isPresent());
-                assertThat(health.health().getStatus()).isEqualTo(Status.UP);
-                assertThat(health.health().getDetails()).containsEntry("leader", "n2");
+                assertThat(health.check().status()).isEqualTo(HealthReport.UP);
+                assertThat(health.check().details()).containsEntry("leader", "n2");
               }
             });
   }

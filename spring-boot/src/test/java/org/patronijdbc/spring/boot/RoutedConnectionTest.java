@@ -215,4 +215,32 @@ class RoutedConnectionTest {
     assertThatThrownBy(c::commit).isInstanceOf(SQLException.class);
     assertThat(((ConnectionProxy) c).getTargetConnection().isClosed()).isTrue();
   }
+
+  @Test
+  void withPoolsThatDoNotAutoCommitAHeldConnectionStillChangesSidesBetweenTransactions()
+      throws Exception {
+    Connection c =
+        PatroniRoutingDataSource.routed(
+            new Side("write", log),
+            new Side("read", log),
+            false,
+            Connection.TRANSACTION_READ_COMMITTED);
+    c.setAutoCommit(false);
+    c.setReadOnly(true); // a read-only transaction
+    c.createStatement();
+    c.commit();
+    c.setReadOnly(false); // then, on the same connection, a read-write one
+    c.createStatement();
+    c.commit();
+
+    assertThat(log).containsSubsequence("read taken", "read createStatement", "read commit");
+    assertThat(log).containsSubsequence("read returned", "write taken", "write createStatement");
+    // inside a transaction, no change of sides
+    c.setReadOnly(true);
+    c.createStatement();
+    log.clear();
+    c.setReadOnly(false);
+    c.createStatement();
+    assertThat(log).doesNotContain("read returned").contains("read createStatement");
+  }
 }

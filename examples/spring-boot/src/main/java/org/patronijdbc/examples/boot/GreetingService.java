@@ -1,5 +1,6 @@
 package org.patronijdbc.examples.boot;
 
+import java.util.Optional;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -19,6 +20,18 @@ public class GreetingService {
   public Server save(String text) {
     greetings.save(new Greeting(text));
     return greetings.server();
+  }
+
+  /** Saves a greeting; returns its id. */
+  @Transactional
+  public long create(String text) {
+    return greetings.save(new Greeting(text)).getId();
+  }
+
+  /** A greeting's text, read in a read-only transaction. */
+  @Transactional(readOnly = true)
+  public Optional<String> find(long id) {
+    return greetings.findById(id).map(Greeting::getText);
   }
 
   /** How many greetings there are, and the server that counted them. */
