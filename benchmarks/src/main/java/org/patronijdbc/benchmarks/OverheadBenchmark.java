@@ -45,6 +45,10 @@ public class OverheadBenchmark {
   static final String PLAIN = "Hikari + pgjdbc";
   private static final String PLAIN_ID = "plain";
   private static final String PATRONI_ID = "patroni";
+  private static final String RYW_ID = "patroni-ryw";
+
+  /** patroni-jdbc with {@code readYourWrites=thread}: what following commits costs reads. */
+  static final String READ_YOUR_WRITES = Method.PATRONI + ", readYourWrites=thread";
 
   /**
    * One benchmark's score.
@@ -56,8 +60,11 @@ public class OverheadBenchmark {
    */
   record Row(String benchmark, String method, double microseconds, double error) {}
 
-  /** Which data source: plain Hikari + pgjdbc or patroni-jdbc. */
-  @Param({PLAIN_ID, PATRONI_ID})
+  /**
+   * Which data source: plain Hikari + pgjdbc, patroni-jdbc, or patroni-jdbc following commits (with
+   * no recent write: the cost every read pays).
+   */
+  @Param({PLAIN_ID, PATRONI_ID, RYW_ID})
   public String method;
 
   /** The patroni-jdbc URL of the cluster. */
@@ -80,8 +87,12 @@ public class OverheadBenchmark {
   /** Opens the pool and checks out the connection the statement benchmark uses. */
   @Setup(Level.Trial)
   public void open() throws SQLException {
-    boolean patroni = method.equals(PATRONI_ID);
-    HikariConfig config = Methods.config(patroni ? patroniUrl : directUrl, 2);
+    boolean patroni = !method.equals(PLAIN_ID);
+    String url =
+        method.equals(RYW_ID)
+            ? patroniUrl + (patroniUrl.contains("?") ? "&" : "?") + "readYourWrites=thread"
+            : patroni ? patroniUrl : directUrl;
+    HikariConfig config = Methods.config(url, 2);
     if (patroni) {
       PatroniHikariDataSource ds = new PatroniHikariDataSource(config, 1);
       dataSource = ds;
@@ -165,7 +176,11 @@ public class OverheadBenchmark {
       rows.add(
           new Row(
               name.substring(name.lastIndexOf('.') + 1),
-              PATRONI_ID.equals(r.getParams().getParam("method")) ? Method.PATRONI : PLAIN,
+              switch (r.getParams().getParam("method")) {
+                case PATRONI_ID -> Method.PATRONI;
+                case RYW_ID -> READ_YOUR_WRITES;
+                default -> PLAIN;
+              },
               r.getPrimaryResult().getScore(),
               r.getPrimaryResult().getScoreError()));
     }
