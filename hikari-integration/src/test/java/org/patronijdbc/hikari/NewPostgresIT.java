@@ -90,7 +90,13 @@ class NewPostgresIT {
       }
       Thread.sleep(2000);
       Member first = cluster.leader();
-      cluster.switchover(cluster.replicas().get(0));
+      // in synchronous mode Patroni (4.1) switches over only to the synchronous standby
+      Member candidate =
+          cluster.replicas().stream()
+              .filter(m -> "sync_standby".equals(m.role()))
+              .findFirst()
+              .orElse(cluster.replicas().get(0));
+      cluster.switchover(candidate);
       cluster.awaitHealthy(GENEROUS);
       Thread.sleep(2000);
       int afterSwitchover = acknowledged.size();
