@@ -67,13 +67,16 @@ final class Methods implements AutoCloseable {
   }
 
   /**
-   * Hikari + pgjdbc straight to today's leader, and to the replicas in turn (one pool each): the
-   * steady-state baseline ({@link Method#DIRECT}) or its control ({@link Method#CONTROL}).
+   * Hikari + pgjdbc straight to today's leader, and to the replicas in turn (one pool each, {@code
+   * readPool} shared among them, as every other method holds {@code readPool} read sessions in
+   * all): the steady-state baseline ({@link Method#DIRECT}) or its control ({@link
+   * Method#CONTROL}).
    */
   Method direct(String name, int writePool, int readPool) {
     List<DataSource> replicas = new ArrayList<>();
+    int each = Math.max(1, readPool / cluster.replicas().size());
     for (Member replica : cluster.replicas()) {
-      replicas.add(hikari(url(replica), readPool));
+      replicas.add(hikari(url(replica), each));
     }
     return new Method(name, hikari(url(cluster.leader()), writePool), new RoundRobin(replicas));
   }

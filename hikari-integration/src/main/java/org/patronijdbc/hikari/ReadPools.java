@@ -157,6 +157,7 @@ final class ReadPools implements DataSource {
         for (ClusterMember m : ledger.failingLast(route.candidates(), ClusterMember::name, now())) {
           order.add(m.name());
         }
+        idleFirst(order, p.pools());
       }
       Optional<ClusterMember> fallback = route.fallback();
       // the leader serves the reads when every fit replica failed to connect, or, under a read
@@ -224,6 +225,31 @@ final class ReadPools implements DataSource {
         pause(checkout); // replicas replay in milliseconds
       }
     }
+  }
+
+  /**
+   * Moves the replicas whose pool is busy (all its connections checked out) behind the others, each
+   * group in the turn's order: with the budget shared, a busy replica's pool is not waited for
+   * while another replica's has a connection free or may open one.
+   */
+  private static void idleFirst(List<String> order, Map<String, HikariDataSource> pools) {
+    if (order.size() < 2) {
+      return;
+    }
+    List<String> busy = new ArrayList<>();
+    order.removeIf(
+        m -> {
+          HikariDataSource pool = pools.get(m);
+          var mx = pool == null ? null : pool.getHikariPoolMXBean();
+          // busy: every connection it may hold is open and checked out (a pool that may still
+          // open one, a new or rejoined replica's, is not: it fills as it is asked)
+          boolean full =
+              mx != null
+                  && mx.getIdleConnections() == 0
+                  && mx.getTotalConnections() >= pool.getMaximumPoolSize();
+          return full && busy.add(m);
+        });
+    order.addAll(busy);
   }
 
   private static void pause(ReadFloor checkout) throws SQLException {
