@@ -51,7 +51,7 @@ public final class PatroniHealthAutoConfiguration {
   HealthContributor dbHealthContributor(
       PatroniRoutingDataSource dataSource, PatroniProperties properties) {
     Map<String, HealthIndicator> sides = new LinkedHashMap<>();
-    PoolHealthCheck.of(dataSource.getPatroniDataSource(), properties.getHealth().getTimeout())
+    PoolHealthCheck.of(dataSource, properties.getHealth().getTimeout())
         .forEach((side, check) -> sides.put(side, () -> health(check.check())));
     return CompositeHealthContributor.fromMap(sides);
   }

@@ -32,7 +32,9 @@ import org.patronijdbc.topology.ClusterTopology;
  * pool: the check takes another (up to three) within the bound. The check itself runs on a thread
  * of its own, so that nothing the pool does (HikariCP validates an idle connection for up to its
  * {@code validationTimeout}, 5 s, against a frozen server) holds the answer past the bound; a check
- * still under way is not started again.
+ * still under way is not started again. Failures a failover causes (sessions ended, a pool that
+ * gave no connection in time while it refills for the new leader) are UNKNOWN until they have
+ * lasted longer than {@code failoverTimeout}; then, and for any other failure, DOWN.
  */
 final class PoolHealthCheck {
 
@@ -51,6 +53,10 @@ final class PoolHealthCheck {
   private final Supplier<Optional<ClusterTopology>> topology;
   private final boolean writes;
   private final Duration timeout;
+  private final Duration failoverTimeout;
+
+  /** Since when (nanos) every check failed the way a failover fails them; 0 while one succeeds. */
+  private volatile long transientSince;
 
   /**
    * @param pools the pools of this side, asked anew at each check (read pools come and go)
@@ -60,18 +66,22 @@ final class PoolHealthCheck {
       Supplier<Collection<HikariDataSource>> pools,
       Supplier<Optional<ClusterTopology>> topology,
       boolean writes,
-      Duration timeout) {
+      Duration timeout,
+      Duration failoverTimeout) {
     this.pools = pools;
     this.topology = topology;
     this.writes = writes;
     this.timeout = timeout;
+    this.failoverTimeout = failoverTimeout;
   }
 
   /**
    * The {@code db} check's parts: {@code write} (a connection from the write pool) and {@code read}
    * (one from the read pools), each within {@code timeout}.
    */
-  static Map<String, PoolHealthCheck> of(PatroniHikariDataSource dataSource, Duration timeout) {
+  static Map<String, PoolHealthCheck> of(PatroniRoutingDataSource routing, Duration timeout) {
+    PatroniHikariDataSource dataSource = routing.getPatroniDataSource();
+    Duration failover = routing.getFailoverTimeout();
     Supplier<Optional<ClusterTopology>> topology =
         () -> {
           try {
@@ -83,10 +93,12 @@ final class PoolHealthCheck {
     Map<String, PoolHealthCheck> sides = new LinkedHashMap<>();
     sides.put(
         "write",
-        new PoolHealthCheck(() -> List.of(dataSource.writePool()), topology, true, timeout));
+        new PoolHealthCheck(
+            () -> List.of(dataSource.writePool()), topology, true, timeout, failover));
     sides.put(
         "read",
-        new PoolHealthCheck(() -> dataSource.readPools().values(), topology, false, timeout));
+        new PoolHealthCheck(
+            () -> dataSource.readPools().values(), topology, false, timeout, failover));
     return sides;
   }
 
@@ -134,6 +146,7 @@ final class PoolHealthCheck {
                 "SELECT host(inet_server_addr()) || ':' || inet_server_port(),"
                     + " pg_is_in_recovery()");
         rs.next();
+        transientSince = 0;
         return HealthReport.up()
             .withDetail("database", "PostgreSQL")
             .withDetail("pool", pool.getPoolName())
@@ -150,6 +163,20 @@ final class PoolHealthCheck {
       return HealthReport.unknown()
           .withDetail(
               "state", candidates.isEmpty() ? "no pool yet" : "no answer within " + timeout);
+    }
+    if (sessionEnded(last)) {
+      // what a failover does (sessions ended, a pool refilling for the new leader): UNKNOWN
+      // until it has lasted longer than a failover may take
+      long now = System.nanoTime();
+      long since = transientSince;
+      if (since == 0) {
+        transientSince = since = now;
+      }
+      if (now - since <= failoverTimeout.toNanos()) {
+        return HealthReport.unknown()
+            .withDetail("state", "no connection within " + timeout + ": failover in progress?")
+            .withDetail("sqlState", String.valueOf(last.getSQLState()));
+      }
     }
     return HealthReport.down(last).withDetail("sqlState", String.valueOf(last.getSQLState()));
   }
