@@ -160,12 +160,19 @@ final class ReadPools implements DataSource {
         idleFirst(order, p.pools());
       }
       Optional<ClusterMember> fallback = route.fallback();
-      // the leader serves the reads when every fit replica failed to connect, or, under a read
-      // floor, once the replicas had the time to replay it
+      // the leader serves the reads when every fit replica failed to connect (in this checkout,
+      // or lately: a replica that just stopped costs no wait on its pool until Patroni reports
+      // it), or, under a read floor, once the replicas had the time to replay it
+      long at = now();
+      boolean failing =
+          order.stream().allMatch(m -> cannotConnect.contains(m) || ledger.isFailing(m, at));
       boolean allOut =
-          order.stream().allMatch(m -> cannotConnect.contains(m) || behind.contains(m));
+          order.stream()
+              .allMatch(
+                  m -> cannotConnect.contains(m) || behind.contains(m) || ledger.isFailing(m, at));
       if (fallback.isPresent() && allOut && (behind.isEmpty() || !checkout.waiting())) {
-        order.add(fallback.get().name());
+        // before replicas that failed lately, which are tried again once it does not answer
+        order.add(failing ? 0 : order.size(), fallback.get().name());
       }
       if (order.isEmpty()) {
         throw SqlState.NO_FIT_MEMBER.exception(
