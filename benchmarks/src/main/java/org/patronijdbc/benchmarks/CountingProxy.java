@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP forwarder on 127.0.0.1 in front of one Patroni REST API that counts the HTTP requests
- * passing through (each request without a body ends with an empty line).
+ * passing through (each request without a body ends with an empty line). It can be cut: connections
+ * are then closed as they come, as a REST API out of reach would fail them.
  */
 final class CountingProxy implements AutoCloseable {
 
@@ -21,6 +22,7 @@ final class CountingProxy implements AutoCloseable {
   private final int targetPort;
   private final AtomicLong requests = new AtomicLong();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private volatile boolean cut;
 
   CountingProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
@@ -38,14 +40,32 @@ final class CountingProxy implements AutoCloseable {
     return requests.get();
   }
 
+  /** Cuts the way through ({@code true}: open connections are closed too) or restores it. */
+  void cut(boolean cut) {
+    this.cut = cut;
+    if (cut) {
+      sockets.forEach(CountingProxy::closeQuietly);
+      sockets.clear();
+    }
+  }
+
   private void accept() {
     while (!server.isClosed()) {
       try {
         Socket client = server.accept();
+        if (cut) {
+          closeQuietly(client);
+          continue;
+        }
         Socket upstream = new Socket();
         upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 2000);
         sockets.add(client);
         sockets.add(upstream);
+        if (cut) { // cut while this one connected: cut(true) may have missed it
+          closeQuietly(client);
+          closeQuietly(upstream);
+          continue;
+        }
         pump(client, upstream, true);
         pump(upstream, client, false);
       } catch (IOException e) {

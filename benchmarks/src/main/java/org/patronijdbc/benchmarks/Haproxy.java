@@ -12,8 +12,8 @@ import org.patronijdbc.testkit.Member;
 
 /**
  * Debian's HAProxy on 127.0.0.1 configured as the background documents do: a write listener
- * checking Patroni's {@code /primary}, a read listener checking {@code /replica} with the {@code
- * nbsrv(...) eq 0} fallback to the leader, {@code inter 3s fall 3 rise 2 on-marked-down
+ * checking Patroni's {@code /primary}, a read listener checking {@code /replica?lag=10MB} with the
+ * {@code nbsrv(...) eq 0} fallback to the leader, {@code inter 3s fall 3 rise 2 on-marked-down
  * shutdown-sessions}.
  */
 final class Haproxy implements AutoCloseable {
@@ -41,8 +41,8 @@ final class Haproxy implements AutoCloseable {
     for (Member m : members) {
       servers.append(
           String.format(
-              "    server %s 127.0.0.1:%d maxconn 100 check port %d%n",
-              m.name(), m.pgPort(), checkPort.applyAsInt(m)));
+              "    server %s %s:%d maxconn 100 check port %d%n",
+              m.name(), m.host(), m.pgPort(), checkPort.applyAsInt(m)));
     }
     String checks =
         "    http-check expect status 200\n"
@@ -57,7 +57,9 @@ final class Haproxy implements AutoCloseable {
             + servers
             + "\nlisten pg_read\n    bind 127.0.0.1:"
             + readPort
-            + "\n    option httpchk GET /replica\n"
+            + "\n    option httpchk GET /replica?lag="
+            + Scenario.LAG_LIMIT
+            + "\n"
             + checks
             + "    use_backend pg_read_leader if { nbsrv(pg_read) eq 0 }\n"
             + servers

@@ -31,8 +31,17 @@ final class Load implements AutoCloseable {
     MISROUTED
   }
 
-  /** One operation. */
-  record Op(long endNanos, boolean write, Outcome outcome) {
+  /**
+   * One operation.
+   *
+   * @param endNanos when it ended
+   * @param write a write, else a read
+   * @param outcome what became of it
+   * @param port the server port that answered a successful read ({@code inet_server_port()}), else
+   *     0
+   * @param id the row a write inserted, else 0
+   */
+  record Op(long endNanos, boolean write, Outcome outcome, int port, long id) {
     boolean ok() {
       return outcome == Outcome.OK || outcome == Outcome.OK_ON_LEADER;
     }
@@ -69,13 +78,14 @@ final class Load implements AutoCloseable {
 
   private void loop(boolean write) {
     while (running.get()) {
-      Outcome outcome;
+      Op op;
       try {
-        outcome = write ? write() : read();
+        op = write ? write() : read();
       } catch (SQLException e) {
-        outcome = "25006".equals(e.getSQLState()) ? Outcome.MISROUTED : Outcome.FAILED;
+        Outcome outcome = "25006".equals(e.getSQLState()) ? Outcome.MISROUTED : Outcome.FAILED;
+        op = new Op(System.nanoTime(), write, outcome, 0, 0);
       }
-      ops.add(new Op(System.nanoTime(), write, outcome));
+      ops.add(op);
       try {
         Thread.sleep(10);
       } catch (InterruptedException e) {
@@ -84,27 +94,35 @@ final class Load implements AutoCloseable {
     }
   }
 
-  private Outcome write() throws SQLException {
+  private Op write() throws SQLException {
+    long id = nextId();
     try (Connection c = method.writes().getConnection();
         PreparedStatement ps = c.prepareStatement("INSERT INTO bench (id) VALUES (?)")) {
-      ps.setLong(1, nextId());
+      ps.setLong(1, id);
       ps.executeUpdate();
-      return Outcome.OK;
     }
+    return new Op(System.nanoTime(), true, Outcome.OK, 0, id);
   }
 
-  private Outcome read() throws SQLException {
+  private Op read() throws SQLException {
     try (Connection c = method.reads().getConnection();
         PreparedStatement ps =
-            c.prepareStatement("SELECT v, pg_is_in_recovery() FROM bench_read WHERE id = ?")) {
+            c.prepareStatement(
+                "SELECT v, pg_is_in_recovery(), inet_server_port() FROM bench_read WHERE id = ?")) {
       ps.setInt(1, ThreadLocalRandom.current().nextInt(READ_ROWS));
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new SQLException("row missing from bench_read", "02000");
         }
-        return rs.getBoolean(2) ? Outcome.OK : Outcome.OK_ON_LEADER;
+        Outcome outcome = rs.getBoolean(2) ? Outcome.OK : Outcome.OK_ON_LEADER;
+        return new Op(System.nanoTime(), false, outcome, rs.getInt(3), 0);
       }
     }
+  }
+
+  /** The rows of the writes acknowledged between {@code from} and {@code to}. */
+  long[] acknowledged(long from, long to) {
+    return ops(from, to).stream().filter(o -> o.write() && o.ok()).mapToLong(Op::id).toArray();
   }
 
   /** The operations that ended between {@code from} and {@code to}, in order. */
@@ -116,23 +134,40 @@ final class Load implements AutoCloseable {
   }
 
   /**
-   * The figures of the window {@code [from, to]}; the leader's share of reads counts the reads
-   * until {@code replicaFitUntil} only, while a replica could serve them.
+   * The figures of the window of {@code event}, from {@code from}, with {@code lostWrites}
+   * acknowledged writes the final leader does not have: the leader's share of reads counts the
+   * reads while a replica could serve them only; reads past the lag limit are those a member
+   * lagging past it answered after it did.
    */
-  Figures figures(long from, long to, long replicaFitUntil) {
+  Figures figures(long from, Scenario.Event event, long lostWrites) {
+    long to = event.untilNanos();
+    long replicaFitUntil = event.replicaFitUntilNanos();
     List<Op> window = ops(from, to);
     List<Op> writes = window.stream().filter(Op::write).toList();
     List<Op> reads = window.stream().filter(o -> !o.write()).toList();
     List<Op> fitReads =
         reads.stream().filter(o -> o.ok() && o.endNanos() <= replicaFitUntil).toList();
     long onLeader = fitReads.stream().filter(o -> o.outcome() == Outcome.OK_ON_LEADER).count();
+    List<Op> stale =
+        reads.stream()
+            .filter(
+                o ->
+                    o.ok()
+                        && o.port() == event.laggingPort()
+                        && o.endNanos() >= event.laggingFromNanos())
+            .toList();
     return new Figures(
         longestGap(writes, from, to),
         count(writes, o -> !o.ok()),
         count(writes, o -> o.outcome() == Outcome.MISROUTED),
+        lostWrites,
         longestGap(reads, from, to),
         count(reads, o -> !o.ok()),
-        fitReads.isEmpty() ? 0 : 100.0 * onLeader / fitReads.size());
+        fitReads.isEmpty() ? 0 : 100.0 * onLeader / fitReads.size(),
+        stale.size(),
+        stale.isEmpty()
+            ? 0
+            : (stale.get(stale.size() - 1).endNanos() - event.laggingFromNanos()) / 1_000_000);
   }
 
   private static long count(List<Op> ops, Predicate<Op> p) {
@@ -143,13 +178,19 @@ final class Load implements AutoCloseable {
    * The longest time in milliseconds without a successful operation, the window's ends included.
    */
   private static long longestGap(List<Op> ops, long from, long to) {
+    return longestGapMs(ops.stream().filter(Op::ok).map(Op::endNanos).toList(), from, to);
+  }
+
+  /**
+   * The longest time in milliseconds in {@code [from, to]} between successes ended at {@code nanos}
+   * (in order, within the window), the window's ends included.
+   */
+  static long longestGapMs(List<Long> nanos, long from, long to) {
     long last = from;
     long longest = 0;
-    for (Op o : ops) {
-      if (o.ok()) {
-        longest = Math.max(longest, o.endNanos() - last);
-        last = o.endNanos();
-      }
+    for (long at : nanos) {
+      longest = Math.max(longest, at - last);
+      last = at;
     }
     return Math.max(longest, to - last) / 1_000_000;
   }

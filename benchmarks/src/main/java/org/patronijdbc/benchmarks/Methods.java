@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.patronijdbc.hikari.PatroniHikariDataSource;
 import org.patronijdbc.testkit.Member;
@@ -23,17 +24,42 @@ final class Methods implements AutoCloseable {
     this.cluster = cluster;
   }
 
-  /** patroni-jdbc: {@code PatroniHikariDataSource} for writes, its {@code readOnly()} for reads. */
-  Method patroniJdbc(int writePool, int readPool) {
-    return patroniJdbc(cluster.jdbcUrl("postgres"), writePool, readPool);
+  /**
+   * patroni-jdbc: {@code PatroniHikariDataSource} for writes, its {@code readOnly()} for reads,
+   * replicas lagging past {@link Scenario#LAG_LIMIT} kept out of reads; {@code params} add to the
+   * URL.
+   */
+  Method patroniJdbc(int writePool, int readPool, String... params) {
+    return patroniJdbc(Method.PATRONI, writePool, readPool, params);
   }
 
-  /** patroni-jdbc on {@code url}, e.g. with {@code patroniUrls} pointing elsewhere. */
-  Method patroniJdbc(String url, int writePool, int readPool) {
+  /** As {@link #patroniJdbc(int, int, String...)}, under another name. */
+  Method patroniJdbc(String name, int writePool, int readPool, String... params) {
+    return patroniJdbcOn(name, url(params), writePool, readPool);
+  }
+
+  /**
+   * patroni-jdbc as {@link #patroniJdbc(int, int, String...)}, its REST requests through {@code
+   * proxies} only ({@code discoverMembers=false}).
+   */
+  Method patroniJdbcThrough(String name, List<CountingProxy> proxies, int writePool, int readPool) {
+    String urls =
+        proxies.stream().map(p -> "http://127.0.0.1:" + p.port()).collect(Collectors.joining(","));
+    return patroniJdbcOn(
+        name, url("discoverMembers=false", "patroniUrls=" + urls), writePool, readPool);
+  }
+
+  private String url(String... params) {
+    List<String> all = new ArrayList<>(List.of("maxReplicationLag=" + Scenario.LAG_LIMIT));
+    all.addAll(List.of(params));
+    return cluster.jdbcUrl("postgres", all.toArray(String[]::new));
+  }
+
+  private Method patroniJdbcOn(String name, String url, int writePool, int readPool) {
     HikariConfig config = config(url, writePool);
     PatroniHikariDataSource ds = new PatroniHikariDataSource(config, readPool);
     pools.add(ds);
-    return new Method(Method.PATRONI, ds, ds.readOnly());
+    return new Method(name, ds, ds.readOnly());
   }
 
   /** Hikari over pgjdbc multi-host URLs: {@code primary}; {@code preferSecondary}, balanced. */

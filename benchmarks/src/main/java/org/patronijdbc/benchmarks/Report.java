@@ -19,7 +19,27 @@ final class Report {
     return new Report(results).write();
   }
 
+  /** The header and the failover scenarios of a run that ran only those. */
+  static String failoverMarkdown(Benchmark.Results results) {
+    Report report = new Report(results);
+    report.header();
+    report.failover();
+    return report.md.toString();
+  }
+
   private String write() {
+    header();
+    targets();
+    failover();
+    readYourWrites();
+    cost();
+    steady();
+    overhead();
+    rest();
+    return md.toString();
+  }
+
+  private void header() {
     Settings s = results.settings();
     line("# Benchmark results");
     line("");
@@ -40,14 +60,17 @@ final class Report {
         "Each event is watched from %d ms before it until %d s after it (a freeze: after the"
             + " thaw). The methods:",
         s.settle().toMillis() / 2, s.window().toSeconds());
-    line("- %s: `PatroniHikariDataSource` for writes, its `readOnly()` for reads.", Method.PATRONI);
+    line(
+        "- %s: `PatroniHikariDataSource` for writes, its `readOnly()` for reads,"
+            + " `maxReplicationLag=10MB`.",
+        Method.PATRONI);
     line(
         "- %s: `targetServerType=primary` for writes; `targetServerType=preferSecondary` and"
             + " `loadBalanceHosts=true` for reads.",
         Method.MULTI_HOST);
     line(
         "- %s: Debian's HAProxy with the background documents' configuration: a write listener"
-            + " checking `/primary`, a read listener checking `/replica` with the `nbsrv(...) eq 0`"
+            + " checking `/primary`, a read listener checking `/replica?lag=10MB` with the `nbsrv(...) eq 0`"
             + " fallback to the leader, `inter 3s fall 3 rise 2 on-marked-down shutdown-sessions`.",
         Method.HAPROXY);
     line(
@@ -55,12 +78,6 @@ final class Report {
             + " operation with `hostRecheckSeconds=0` (every node's role checked each time) and"
             + " 2 s connect and socket timeouts (so a hung node is skipped after 2 s).",
         Method.ORACLE);
-    targets();
-    failover();
-    steady();
-    overhead();
-    rest();
-    return md.toString();
   }
 
   private void targets() {
@@ -83,7 +100,7 @@ final class Report {
         switchover.writeOutageMs() <= oracle + 150 && switchover.writeOutageMs() <= multiHost);
     long misrouted =
         results.failover().values().stream()
-            .flatMap(m -> m.get(Method.PATRONI).stream())
+            .flatMap(m -> m.getOrDefault(Method.PATRONI, List.of()).stream())
             .mapToLong(Figures::misroutedWrites)
             .max()
             .orElse(0);
@@ -92,6 +109,12 @@ final class Report {
         "0",
         misrouted + " (the most in one run)",
         misrouted == 0);
+    long lost =
+        results.failover().get(Scenario.SWITCHOVER).get(Method.PATRONI).stream()
+            .mapToLong(Figures::lostWrites)
+            .max()
+            .orElse(0);
+    target("acknowledged writes lost in a switchover, any run", "0", lost + "", lost == 0);
     long limit = (Benchmark.TTL_SECONDS + 2) * 1000L;
     for (Scenario sc : List.of(Scenario.LEADER_FREEZE, Scenario.LEADER_CRASH)) {
       long outage = median(sc, Method.PATRONI).writeOutageMs();
@@ -101,6 +124,20 @@ final class Report {
           outage + " ms",
           outage <= limit);
     }
+    Figures lag = median(Scenario.REPLICA_LAG, Method.PATRONI);
+    long lagBound = 3000;
+    target(
+        "lagging replica: last read past the limit",
+        "≤ loop_wait + 2 × topologyRefreshMs (" + lagBound + " ms) after it fell behind",
+        lag.pastLagLimitForMs() + " ms (" + lag.readsPastLagLimit() + " reads)",
+        lag.pastLagLimitForMs() <= lagBound);
+    Figures cut = median(Scenario.REPLICA_LAG_REST_CUT, Benchmark.PATRONI_REST_CUT);
+    long cutBound = 6000;
+    target(
+        "lagging replica, REST API cut: last read past the limit",
+        "≤ the 5 s a topology may age + 1 s (" + cutBound + " ms)",
+        cut.pastLagLimitForMs() + " ms (" + cut.readsPastLagLimit() + " reads)",
+        cut.pastLagLimitForMs() <= cutBound);
     long failedReads = median(Scenario.REPLICA_CRASH, Method.PATRONI).failedReads();
     target(
         "replica crash: failed reads",
@@ -142,45 +179,154 @@ final class Report {
   }
 
   private void failover() {
-    for (Scenario sc : Scenario.values()) {
+    for (Scenario sc : results.failover().keySet()) {
       line("");
       line("## %s: %s", sc.id, sc.description);
       line("");
-      line(
-          "| method | write outage | failed writes | misrouted writes (25006) | read outage |"
-              + " failed reads | reads on the leader while a replica was fit |");
-      line("|---|---|---|---|---|---|---|");
+      if (sc.lag) {
+        line(
+            "| method | reads past the lag limit | last one after it fell behind | read outage |"
+                + " failed reads | write outage |");
+        line("|---|---|---|---|---|---|");
+      } else {
+        line(
+            "| method | write outage | failed writes | misrouted writes (25006) | acknowledged"
+                + " writes lost | read outage | failed reads | reads on the leader while a replica"
+                + " was fit |");
+        line("|---|---|---|---|---|---|---|---|");
+      }
       results
           .failover()
           .get(sc)
           .forEach(
               (method, samples) -> {
                 Figures f = Figures.median(samples);
-                line(
-                    "| %s | %d ms | %d | %d | %d ms | %d | %.1f %% |",
-                    method,
-                    f.writeOutageMs(),
-                    f.failedWrites(),
-                    f.misroutedWrites(),
-                    f.readOutageMs(),
-                    f.failedReads(),
-                    f.leaderReadPercent());
+                if (sc.lag) {
+                  line(
+                      "| %s | %d | %s | %d ms | %d | %d ms |",
+                      method,
+                      f.readsPastLagLimit(),
+                      f.readsPastLagLimit() == 0 ? "–" : f.pastLagLimitForMs() + " ms",
+                      f.readOutageMs(),
+                      f.failedReads(),
+                      f.writeOutageMs());
+                } else {
+                  line(
+                      "| %s | %d ms | %d | %d | %d | %d ms | %d | %.1f %% |",
+                      method,
+                      f.writeOutageMs(),
+                      f.failedWrites(),
+                      f.misroutedWrites(),
+                      f.lostWrites(),
+                      f.readOutageMs(),
+                      f.failedReads(),
+                      f.leaderReadPercent());
+                }
               });
       line("");
-      line(
-          "Write outages per run: %s.",
-          results.failover().get(sc).entrySet().stream()
-              .map(
-                  e ->
-                      e.getKey()
-                          + " "
-                          + e.getValue().stream()
-                              .map(f -> f.writeOutageMs() + "")
-                              .collect(Collectors.joining("/"))
-                          + " ms")
-              .collect(Collectors.joining("; ")));
+      if (sc.lag) {
+        line(
+            "Reads past the limit are those the lagging replica answered after it was more than"
+                + " 10 MB behind the leader (checked after every 1 MB written); one run.%s",
+            sc == Scenario.REPLICA_LAG_REST_CUT
+                ? " The REST API is cut for "
+                    + Benchmark.PATRONI_REST_CUT
+                    + " only (its requests"
+                    + " go through proxies that close every connection); HAProxy, on a host of its"
+                    + " own, still reaches Patroni."
+                : "");
+      } else {
+        line(
+            "Write outages per run: %s.",
+            results.failover().get(sc).entrySet().stream()
+                .map(
+                    e ->
+                        e.getKey()
+                            + " "
+                            + e.getValue().stream()
+                                .map(f -> f.writeOutageMs() + "")
+                                .collect(Collectors.joining("/"))
+                            + " ms")
+                .collect(Collectors.joining("; ")));
+      }
+      if (Scenario.PARTITIONS.contains(sc)) {
+        line("");
+        line(
+            "The isolated member is healed after %d s; acknowledged writes are looked for on the"
+                + " leader once the cluster is healthy again (the isolated member rewound or"
+                + " reinitialized). Each method writes through the ports the containers publish on"
+                + " 127.0.0.1, which the isolation leaves open, as an application outside the"
+                + " partition would.",
+            results.settings().window().multipliedBy(3).toSeconds());
+      }
+      if (sc.failsOver()) {
+        List<Long> gaps = results.patroniGapMs().get(sc);
+        long gap = (long) Figures.median(gaps, Long::doubleValue);
+        line("");
+        line(
+            "Patroni's own gap (no member took a write, probed on every member every 5 ms over a"
+                + " direct connection): %d ms (runs: %s). Each method's write outage beyond it,"
+                + " what a client can still win: %s.",
+            gap,
+            gaps.stream().map(String::valueOf).collect(Collectors.joining("/")),
+            results.failover().get(sc).entrySet().stream()
+                .map(
+                    e ->
+                        format(
+                            "%s %+d ms",
+                            e.getKey(), Figures.median(e.getValue()).writeOutageMs() - gap))
+                .collect(Collectors.joining("; ")));
+      }
       line("");
       line("![%s](%s.png)", sc.id, sc.id);
+    }
+  }
+
+  private void readYourWrites() {
+    line("");
+    line("## Reading one's own write");
+    line("");
+    line(
+        "Each method alone, %d s per thread count: every thread inserts a row through the write"
+            + " side and reads it through the read side straight after the commit (a checkout"
+            + " each). Stale: the read did not find the row. Latency is the read's, checkout to"
+            + " close. Pools of %d and %d.",
+        results.settings().rywSlice().toSeconds(),
+        results.settings().writers(),
+        results.settings().readers());
+    line("");
+    line("| method | threads | reads | stale | on a replica | p50 | p99 | failed |");
+    line("|---|---|---|---|---|---|---|---|");
+    for (ReadYourWrites.Row r : results.readYourWrites()) {
+      line(
+          "| %s | %d | %d | %.2f %% | %.1f %% | %.0f µs | %.0f µs | %d |",
+          r.method(),
+          r.threads(),
+          r.reads(),
+          r.stalePercent(),
+          r.replicaPercent(),
+          r.p50Micros(),
+          r.p99Micros(),
+          r.failed());
+    }
+  }
+
+  private void cost() {
+    line("");
+    line("## Cost to the servers");
+    line("");
+    line(
+        "Each method alone with every pool at `maximumPoolSize=%d` (patroni-jdbc: %d for writes"
+            + " and a read budget of %d), on the cluster's leader and 2 replicas. Sessions: client"
+            + " sessions on all members while %d writers and %d readers keep the pools busy."
+            + " Transactions: server transactions (`pg_stat_database`, all members, the"
+            + " background taken out) per read transaction run as Spring runs a read-only one.",
+        Cost.POOL_SIZE, Cost.POOL_SIZE, Cost.POOL_SIZE, Cost.POOL_SIZE, Cost.POOL_SIZE);
+    line("");
+    line("| method | server sessions | server transactions per read transaction |");
+    line("|---|---|---|");
+    for (Cost.Row r : results.cost()) {
+      line("| %s | %d | %.2f |", r.method(), r.sessions(), r.transactionsPerRead());
     }
   }
 
@@ -215,15 +361,18 @@ final class Report {
     line("");
     line(
         "One thread, %d fork(s), %d warm-up and %d measured iterations of %d ms, against the"
-            + " leader. `checkout` is `getConnection()` + `close()`; `statement` is a `SELECT 1`"
-            + " on a connection already checked out.",
+            + " leader. `checkout` is `getConnection()` + `close()`; `readCheckout` the same on"
+            + " the read side (`readOnly()`; for plain Hikari a pool on a replica); `statement` is"
+            + " a `SELECT 1` on a connection already checked out.",
         results.settings().jmhForks(),
         results.settings().jmhIterations(),
         results.settings().jmhIterations(),
         results.settings().jmhTime().toMillis());
     line("");
-    line("| benchmark | %s | %s | overhead |", OverheadBenchmark.PLAIN, Method.PATRONI);
-    line("|---|---|---|---|");
+    line(
+        "| benchmark | %s | %s | overhead | %s | overhead |",
+        OverheadBenchmark.PLAIN, Method.PATRONI, OverheadBenchmark.READ_YOUR_WRITES);
+    line("|---|---|---|---|---|---|");
     Map<String, Map<String, OverheadBenchmark.Row>> byBenchmark =
         results.overhead().stream()
             .collect(
@@ -235,12 +384,15 @@ final class Report {
         (benchmark, rows) -> {
           OverheadBenchmark.Row plain = rows.get(OverheadBenchmark.PLAIN);
           OverheadBenchmark.Row patroni = rows.get(Method.PATRONI);
+          OverheadBenchmark.Row ryw = rows.get(OverheadBenchmark.READ_YOUR_WRITES);
           line(
-              "| %s | %s | %s | %+.2f µs |",
+              "| %s | %s | %s | %+.2f µs | %s | %+.2f µs |",
               benchmark,
               score(plain),
               score(patroni),
-              patroni.microseconds() - plain.microseconds());
+              patroni.microseconds() - plain.microseconds(),
+              score(ryw),
+              ryw.microseconds() - plain.microseconds());
         });
   }
 
@@ -252,18 +404,50 @@ final class Report {
 
   private void rest() {
     line("");
-    line("## REST load");
+    line("## REST load and fleet size");
     line("");
     line(
-        "Requests to Patroni's REST APIs over %d s at steady state, counted by a proxy in front of"
-            + " each API. pgjdbc multi-host makes none.",
-        results.settings().restWindow().toSeconds());
+        "Requests to Patroni's REST APIs, counted by a proxy in front of each API: over %d s at"
+            + " steady state, and for patroni-jdbc from a switchover request until %d s after the"
+            + " new leader took writes (one writer and one reader running). pgjdbc multi-host"
+            + " makes none.",
+        results.settings().restWindow().toSeconds(), RestLoad.SWITCHOVER_TAIL.toSeconds());
     line("");
-    line("| method | requests/s | requests |");
-    line("|---|---|---|");
+    line("| method | requests/s, all members | to the busiest member | requests |");
+    line("|---|---|---|---|");
     for (RestLoad.Row r : results.rest()) {
-      line("| %s | %.2f | %d |", r.method(), r.requestsPerSecond(), r.requests());
+      line(
+          "| %s | %.2f | %.2f | %d |",
+          r.method(), r.requestsPerSecond(), r.busiestMemberPerSecond(), r.requests());
     }
+    Fleet.Result f = results.fleet();
+    line("");
+    line(
+        "One member answered %.0f `GET /cluster` per second asked by %d clients at once (%d"
+            + " failed). Divided by what one JVM asks of its busiest member, one cluster's REST"
+            + " API serves about %s application instances (one patroni-jdbc monitor each) at"
+            + " steady state, %s while all of them go through a switchover at once; Patroni's"
+            + " own loop shares the same process, so stay well below. A simulated fleet of %d"
+            + " data sources with monitors of their own in one JVM made %.1f requests/s"
+            + " (%d × the single data source's rate: %.1f).",
+        f.clusterGetsPerSecond(),
+        Fleet.THREADS,
+        f.failedGets(),
+        instances(f, Method.PATRONI),
+        instances(f, RestLoad.DURING_SWITCHOVER),
+        f.sources(),
+        f.fleetPerSecond(),
+        f.sources(),
+        f.sources() * rest(Method.PATRONI).requestsPerSecond());
+  }
+
+  private String instances(Fleet.Result f, String method) {
+    double perInstance = rest(method).busiestMemberPerSecond();
+    return perInstance <= 0 ? "–" : format("%.0f", f.clusterGetsPerSecond() / perInstance);
+  }
+
+  private RestLoad.Row rest(String method) {
+    return results.rest().stream().filter(r -> r.method().equals(method)).findFirst().orElseThrow();
   }
 
   private Figures median(Scenario scenario, String method) {

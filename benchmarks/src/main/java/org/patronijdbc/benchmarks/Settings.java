@@ -16,7 +16,9 @@ import java.time.Duration;
  * @param freeze how long a frozen leader stays frozen
  * @param steadyRounds rounds of the steady-state comparison (methods alternate in each)
  * @param steadySlice how long one method runs one operation in one round
- * @param restWindow how long REST requests are counted at steady state
+ * @param restWindow how long REST requests are counted at steady state, during a switchover, and
+ *     asked for as fast as one member answers
+ * @param rywSlice how long each method reads its own writes, per thread count
  * @param jmhForks JMH forks (0 runs in this JVM)
  * @param jmhIterations JMH warmup and measurement iterations
  * @param jmhTime length of one JMH iteration
@@ -32,6 +34,7 @@ public record Settings(
     int steadyRounds,
     Duration steadySlice,
     Duration restWindow,
+    Duration rywSlice,
     int jmhForks,
     int jmhIterations,
     Duration jmhTime,
@@ -49,6 +52,7 @@ public record Settings(
         12,
         Duration.ofMillis(1500),
         Duration.ofSeconds(30),
+        Duration.ofSeconds(10),
         1,
         5,
         Duration.ofSeconds(1),
@@ -70,6 +74,7 @@ public record Settings(
         1,
         Duration.ofMillis(500),
         Duration.ofSeconds(4),
+        Duration.ofSeconds(1),
         0,
         1,
         Duration.ofMillis(200),
