@@ -75,36 +75,36 @@ public final class Benchmark {
   private Benchmark() {}
 
   /**
-   * Runs the full benchmark into {@code benchmarks/results}.
+   * Runs the full benchmark into {@code benchmarks/results}, or one part of it.
    *
-   * @param args {@code [repetitions]} (default 3)
+   * @param args {@code [repetitions]} (default 3), {@code overhead}, {@code failover repetitions
+   *     directory} or {@code partitions repetitions directory}
    */
   public static void main(String[] args) throws Exception {
-    if (args.length > 0 && args[0].equals("overhead")) {
-      overheadOnly(Settings.full(1, Path.of("benchmarks", "target", "overhead")));
-      return;
-    }
-    if (args.length > 0 && args[0].equals("partitions")) {
+    String mode = args.length > 0 ? args[0] : "";
+    switch (mode) {
+      case "overhead" ->
+          overheadOnly(Settings.full(1, Path.of("benchmarks", "target", "overhead")));
       // the leader isolated on clusters of containers: partitions <repetitions> <directory>
-      Settings settings = Settings.full(Integer.parseInt(args[1]), Path.of(args[2]));
-      String report = Report.failoverMarkdown(runPartitions(settings));
-      Files.writeString(settings.output().resolve("RESULTS.md"), report);
-      System.out.println(report);
-      return;
-    }
-    if (args.length > 0 && args[0].equals("failover")) {
+      case "partitions" -> write(runPartitions(settings(args)), Report::failoverMarkdown);
       // the failover scenarios alone, e.g. on another Patroni: failover <repetitions> <directory>
-      Settings settings = Settings.full(Integer.parseInt(args[1]), Path.of(args[2]));
-      String report = Report.failoverMarkdown(runFailovers(settings));
-      Files.writeString(settings.output().resolve("RESULTS.md"), report);
-      System.out.println(report);
-      return;
+      case "failover" -> write(runFailovers(settings(args)), Report::failoverMarkdown);
+      default -> {
+        int repetitions = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        write(run(Settings.full(repetitions, Path.of("benchmarks", "results"))), Report::markdown);
+      }
     }
-    int repetitions = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-    Settings settings = Settings.full(repetitions, Path.of("benchmarks", "results"));
-    String report = Report.markdown(run(settings));
-    Files.writeString(settings.output().resolve("RESULTS.md"), report);
-    System.out.println(report);
+  }
+
+  private static Settings settings(String[] args) {
+    return Settings.full(Integer.parseInt(args[1]), Path.of(args[2]));
+  }
+
+  /** Writes {@code RESULTS.md} into the run's output directory and prints it. */
+  private static void write(Results results, Function<Results, String> report) throws Exception {
+    String markdown = report.apply(results);
+    Files.writeString(results.settings().output().resolve("RESULTS.md"), markdown);
+    System.out.println(markdown);
   }
 
   /** Runs every part with {@code settings}; the charts go to {@code settings.output()}. */
