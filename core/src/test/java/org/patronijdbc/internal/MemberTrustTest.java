@@ -32,13 +32,13 @@ class MemberTrustTest {
   @Test
   void onlyTheUrlsHostsByDefaultWithOrWithoutDiscovery() throws Exception {
     String url = "jdbc:patroni:postgresql://127.0.0.1:5432,db1.example:5432/db";
-    MemberTrust discovering = trust(url, Set.of("10.1.2.3"));
-    MemberTrust listedOnly = trust(url + "?discoverMembers=false", Set.of("10.1.2.3"));
+    MemberTrust discovering = trust(url, Set.of("127.1.2.3"));
+    MemberTrust listedOnly = trust(url + "?discoverMembers=false", Set.of("127.1.2.3"));
 
     for (MemberTrust t : List.of(discovering, listedOnly)) {
       assertThat(t.whyRefused(member("n1", "127.0.0.1", 5433))).isEmpty(); // another port
       assertThat(t.whyRefused(member("n2", "DB1.example", 5432))).isEmpty(); // any case
-      assertThat(t.whyRefused(member("n3", "10.1.2.3", 5432))).isEmpty(); // db1.example's
+      assertThat(t.whyRefused(member("n3", "127.1.2.3", 5432))).isEmpty(); // db1.example's
       assertThat(t.whyRefused(member("n4", "127.0.0.2", 5432))).isPresent();
       assertThat(t.whyRefused(member("n5", "evil.example", 5432))).isPresent();
     }
@@ -49,7 +49,7 @@ class MemberTrustTest {
 
   @Test
   void memberHostsAllowsNamesSuffixesAndCidrRangesWithDiscoveryOnly() throws Exception {
-    String hosts = "memberHosts=pg_4,*.db.example,10.0.0.0/8,fd00::/8";
+    String hosts = "memberHosts=pg_4,*.db.example,127.64.0.0/10,fd00::/8";
     MemberTrust t = trust("jdbc:patroni:postgresql://127.0.0.1:5432/db?" + hosts, Set.of());
     MemberTrust off =
         trust(
@@ -59,11 +59,11 @@ class MemberTrustTest {
     assertThat(t.whyRefused(member("b", "n7.db.example", 5432))).isEmpty();
     assertThat(t.whyRefused(member("c", "db.example", 5432))).isPresent(); // not a subdomain
     assertThat(t.whyRefused(member("d", "x.db.example.evil", 5432))).isPresent();
-    assertThat(t.whyRefused(member("e", "10.200.3.4", 5432))).isEmpty();
-    assertThat(t.whyRefused(member("f", "11.0.0.1", 5432))).isPresent();
+    assertThat(t.whyRefused(member("e", "127.100.3.4", 5432))).isEmpty();
+    assertThat(t.whyRefused(member("f", "127.200.0.1", 5432))).isPresent();
     assertThat(t.whyRefused(member("g", "fd12::5", 5432))).isEmpty();
     assertThat(t.whyRefused(member("h", "fe80::1%eth0", 5432))).isPresent();
-    assertThat(off.whyRefused(member("e", "10.200.3.4", 5432))).isPresent();
+    assertThat(off.whyRefused(member("e", "127.100.3.4", 5432))).isPresent();
   }
 
   @Test
@@ -73,7 +73,7 @@ class MemberTrustTest {
             "jdbc:patroni:postgresql://127.0.0.1:5432/db?patroniUrls=https://127.0.0.1:8008",
             Set.of());
 
-    assertThat(t.whyRefused(member("n9", "10.9.9.9", 5432))).isEmpty();
+    assertThat(t.whyRefused(member("n9", "127.9.9.9", 5432))).isEmpty();
   }
 
   @Test
@@ -81,19 +81,20 @@ class MemberTrustTest {
     MemberTrust t =
         trust(
             "jdbc:patroni:postgresql://127.0.0.1:6432/db?discoverMembers=false"
-                + "&memberAddresses=n1=127.0.0.1:6432,172.18.0.3:5432=127.0.0.1:6433",
+                + "&memberAddresses=n1=127.0.0.1:6432,127.18.0.3:5432=127.0.0.1:6433",
             Set.of());
 
-    assertThat(t.whyRefused(member("n1", "172.18.0.2", 5432))).isEmpty();
-    assertThat(t.whyRefused(member("n2", "172.18.0.3", 5432))).isEmpty();
-    assertThat(t.whyRefused(member("n3", "172.18.0.4", 5432))).isPresent();
+    assertThat(t.whyRefused(member("n1", "127.18.0.2", 5432))).isEmpty();
+    assertThat(t.whyRefused(member("n2", "127.18.0.3", 5432))).isEmpty();
+    assertThat(t.whyRefused(member("n3", "127.18.0.4", 5432))).isPresent();
   }
 
   @Test
   void badMemberHostsAndMemberAddressesAreConfigurationErrors() {
     assertThatThrownBy(
             () ->
-                PatroniConfig.parse("jdbc:patroni:postgresql://h/db?memberHosts=10.0.0.0/99", null))
+                PatroniConfig.parse(
+                    "jdbc:patroni:postgresql://h/db?memberHosts=127.0.0.0/99", null))
         .hasMessageContaining("memberHosts");
     assertThatThrownBy(
             () -> PatroniConfig.parse("jdbc:patroni:postgresql://h/db?memberHosts=a%20b", null))
@@ -120,17 +121,17 @@ class MemberTrustTest {
 
   @Test
   void aMemberIsReachedWhereTheUserSaid() throws Exception {
-    ClusterMember n1 = member("n1", "10.0.0.1", 5432);
-    ClusterMember n2 = member("n2", "10.0.0.2", 5432);
-    ClusterMember n3 = member("n3", "10.0.0.3", 5432);
+    ClusterMember n1 = member("n1", "127.0.1.1", 5432);
+    ClusterMember n2 = member("n2", "127.0.1.2", 5432);
+    ClusterMember n3 = member("n3", "127.0.1.3", 5432);
     ClusterTopology t = topology(n1, n2, n3);
     MemberAddresses a =
         addresses(
-            "jdbc:patroni:postgresql://10.0.0.1:5432,pgb2.example:6432/db"
+            "jdbc:patroni:postgresql://127.0.1.1:5432,pgb2.example:6432/db"
                 + "?memberAddresses=n3=127.0.0.1:7003",
-            Map.of("pgb2.example", Set.of("10.0.0.2")));
+            Map.of("pgb2.example", Set.of("127.0.1.2")));
 
-    assertThat(a.of(n1, t)).isEqualTo("10.0.0.1:5432"); // listed as reported
+    assertThat(a.of(n1, t)).isEqualTo("127.0.1.1:5432"); // listed as reported
     assertThat(a.of(n2, t)).isEqualTo("pgb2.example:6432"); // a PgBouncer beside it
     assertThat(a.of(n3, t)).isEqualTo("127.0.0.1:7003"); // mapped
     assertThat(a.isRedirected(n1, t)).isFalse();
