@@ -97,19 +97,6 @@ final class ReadPools implements DataSource {
   }
 
   /**
-   * The pools' shares of {@code budget}: as even as it goes, the first members taking the
-   * remainder, at least one each (so with more readers than the budget the total passes it).
-   */
-  static Map<String, Integer> shares(List<String> members, int budget) {
-    Map<String, Integer> shares = new LinkedHashMap<>();
-    int n = members.size();
-    for (int i = 0; i < n; i++) {
-      shares.put(members.get(i), Math.max(1, budget / n + (i < budget % n ? 1 : 0)));
-    }
-    return shares;
-  }
-
-  /**
    * A read connection from the pool of the fit replica whose turn it is, else the next one's; the
    * leader's only when no replica is fit or every fit replica's pool fails to connect (a busy pool
    * is waited for, not spilled onto the leader). Each wait is at most {@value #SLICE_MS} ms before
@@ -157,19 +144,20 @@ final class ReadPools implements DataSource {
         for (ClusterMember m : ledger.failingLast(route.candidates(), ClusterMember::name, now())) {
           order.add(m.name());
         }
-        idleFirst(order, p.pools());
+        ReadBudget.idleFirst(order, p.pools());
       }
       Optional<ClusterMember> fallback = route.fallback();
       // the leader serves the reads when every fit replica failed to connect (in this checkout,
       // or lately: a replica that just stopped costs no wait on its pool until Patroni reports
       // it), or, under a read floor, once the replicas had the time to replay it
       long at = now();
-      boolean failing =
-          order.stream().allMatch(m -> cannotConnect.contains(m) || ledger.isFailing(m, at));
-      boolean allOut =
-          order.stream()
-              .allMatch(
-                  m -> cannotConnect.contains(m) || behind.contains(m) || ledger.isFailing(m, at));
+      boolean failing = true;
+      boolean allOut = true;
+      for (String m : order) {
+        boolean failed = cannotConnect.contains(m) || ledger.isFailing(m, at);
+        failing &= failed;
+        allOut &= failed || behind.contains(m);
+      }
       if (fallback.isPresent() && allOut && (behind.isEmpty() || !checkout.waiting())) {
         // before replicas that failed lately, which are tried again once it does not answer
         order.add(failing ? 0 : order.size(), fallback.get().name());
@@ -234,31 +222,6 @@ final class ReadPools implements DataSource {
     }
   }
 
-  /**
-   * Moves the replicas whose pool is busy (all its connections checked out) behind the others, each
-   * group in the turn's order: with the budget shared, a busy replica's pool is not waited for
-   * while another replica's has a connection free or may open one.
-   */
-  private static void idleFirst(List<String> order, Map<String, HikariDataSource> pools) {
-    if (order.size() < 2) {
-      return;
-    }
-    List<String> busy = new ArrayList<>();
-    order.removeIf(
-        m -> {
-          HikariDataSource pool = pools.get(m);
-          var mx = pool == null ? null : pool.getHikariPoolMXBean();
-          // busy: every connection it may hold is open and checked out (a pool that may still
-          // open one, a new or rejoined replica's, is not: it fills as it is asked)
-          boolean full =
-              mx != null
-                  && mx.getIdleConnections() == 0
-                  && mx.getTotalConnections() >= pool.getMaximumPoolSize();
-          return full && busy.add(m);
-        });
-    order.addAll(busy);
-  }
-
   private static void pause(ReadFloor checkout) throws SQLException {
     try {
       checkout.pause();
@@ -315,23 +278,9 @@ final class ReadPools implements DataSource {
 
   /** Shares the budget among the pools in use and publishes them for checkouts. */
   private void publish(ClusterTopology topology) {
-    shares(List.copyOf(pools.keySet()), budget).forEach(this::resize);
+    ReadBudget.shares(List.copyOf(pools.keySet()), budget)
+        .forEach((member, share) -> ReadBudget.resize(pools.get(member), share, minimumIdle));
     published = new Published(topology, Map.copyOf(pools));
-  }
-
-  private void resize(String member, int share) {
-    HikariDataSource pool = pools.get(member);
-    if (pool.getHikariPoolMXBean() == null || pool.getMaximumPoolSize() == share) {
-      return;
-    }
-    boolean shrinking = share < pool.getMaximumPoolSize();
-    pool.getHikariConfigMXBean().setMaximumPoolSize(share);
-    pool.getHikariConfigMXBean()
-        .setMinimumIdle(minimumIdle < 0 ? share : Math.min(minimumIdle, share));
-    if (shrinking && pool.getHikariPoolMXBean().getTotalConnections() > share) {
-      // Hikari closes no connection for a smaller maximum: the pool refills to its share
-      pool.getHikariPoolMXBean().softEvictConnections();
-    }
   }
 
   /** A retired pool of {@code member} that is still open, else a new one. */

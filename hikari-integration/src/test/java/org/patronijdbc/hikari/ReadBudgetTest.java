@@ -11,21 +11,21 @@ class ReadBudgetTest {
 
   @Test
   void theBudgetIsSharedAsEvenlyAsItGoes() {
-    assertThat(ReadPools.shares(List.of("n2", "n3"), 10)).isEqualTo(Map.of("n2", 5, "n3", 5));
-    assertThat(ReadPools.shares(List.of("n2", "n3", "n4"), 10))
+    assertThat(ReadBudget.shares(List.of("n2", "n3"), 10)).isEqualTo(Map.of("n2", 5, "n3", 5));
+    assertThat(ReadBudget.shares(List.of("n2", "n3", "n4"), 10))
         .isEqualTo(Map.of("n2", 4, "n3", 3, "n4", 3));
-    assertThat(ReadPools.shares(List.of("n1"), 10)).isEqualTo(Map.of("n1", 10));
+    assertThat(ReadBudget.shares(List.of("n1"), 10)).isEqualTo(Map.of("n1", 10));
   }
 
   @Test
   void everyReaderKeepsOneConnectionEvenWhenReadersOutnumberTheBudget() {
-    Map<String, Integer> shares = ReadPools.shares(List.of("a", "b", "c"), 2);
+    Map<String, Integer> shares = ReadBudget.shares(List.of("a", "b", "c"), 2);
 
     assertThat(shares).isEqualTo(Map.of("a", 1, "b", 1, "c", 1));
   }
 
   @Test
   void noReadersNoShares() {
-    assertThat(ReadPools.shares(List.of(), 10)).isEmpty();
+    assertThat(ReadBudget.shares(List.of(), 10)).isEmpty();
   }
 }
