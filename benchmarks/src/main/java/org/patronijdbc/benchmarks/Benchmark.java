@@ -64,7 +64,24 @@ public final class Benchmark {
       List<RestLoad.Row> rest,
       List<ReadYourWrites.Row> readYourWrites,
       List<Cost.Row> cost,
-      Fleet.Result fleet) {}
+      Fleet.Result fleet) {
+
+    /** These results with the REST load and fleet size of the same run. */
+    Results withRest(List<RestLoad.Row> restLoad, Fleet.Result fleetSize) {
+      return new Results(
+          date,
+          machine,
+          settings,
+          failover,
+          patroniGapMs,
+          steady,
+          overhead,
+          restLoad,
+          readYourWrites,
+          cost,
+          fleetSize);
+    }
+  }
 
   /** The patroni-jdbc data source whose REST access the lag scenario cuts. */
   static final String PATRONI_REST_CUT = Method.PATRONI + ", REST API cut";
@@ -171,16 +188,22 @@ public final class Benchmark {
 
   /**
    * The failover scenarios alone (switchover, leader crash, leader freeze) with the four methods,
-   * on the Patroni that {@code PATRONI_TESTKIT_PATRONI} names.
+   * then the REST load and one member's REST capacity, on the Patroni that {@code
+   * PATRONI_TESTKIT_PATRONI} names.
    */
   static Results runFailovers(Settings settings) throws Exception {
     try (LocalPatroniCluster cluster =
         PatroniCluster.builder().ttl(TTL_SECONDS).loopWait(LOOP_WAIT_SECONDS).start()) {
-      return compareOnly(
-          cluster,
-          settings,
-          List.of(Scenario.SWITCHOVER, Scenario.LEADER_CRASH, Scenario.LEADER_FREEZE),
-          null);
+      Results failovers =
+          compareOnly(
+              cluster,
+              settings,
+              List.of(Scenario.SWITCHOVER, Scenario.LEADER_CRASH, Scenario.LEADER_FREEZE),
+              null);
+      cluster.restoreHealth(HEAL_TIMEOUT);
+      List<RestLoad.Row> rest = RestLoad.run(cluster, settings, cluster.directory());
+      cluster.restoreHealth(HEAL_TIMEOUT);
+      return failovers.withRest(rest, Fleet.run(cluster, settings, FLEET_SOURCES));
     }
   }
 

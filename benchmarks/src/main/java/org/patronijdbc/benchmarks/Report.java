@@ -19,11 +19,17 @@ final class Report {
     return new Report(results).write();
   }
 
-  /** The header and the failover scenarios of a run that ran only those. */
+  /**
+   * The header and the failover scenarios of a run that ran only those, and its REST load and fleet
+   * size when it measured them.
+   */
   static String failoverMarkdown(Benchmark.Results results) {
     Report report = new Report(results);
     report.header();
     report.failover();
+    if (results.fleet() != null) {
+      report.rest();
+    }
     return report.md.toString();
   }
 

@@ -85,5 +85,10 @@ class BenchmarkIT {
         .contains("![switchover](switchover.png)")
         .contains("## Reading one's own write")
         .contains("## Cost to the servers");
+    // a failover-only run (scripts/benchmark patroni41) reports its REST load and fleet size too
+    assertThat(Report.failoverMarkdown(results))
+        .contains("![switchover](switchover.png)")
+        .contains("## REST load and fleet size")
+        .doesNotContain("## Targets");
   }
 }
