@@ -271,8 +271,12 @@ final class Report {
         line("");
         line(
             "Patroni's own gap (no member took a write, probed on every member every 5 ms over a"
-                + " direct connection): %d ms (runs: %s). Each method's write outage beyond it,"
+                + " direct connection%s): %d ms (runs: %s). Each method's write outage beyond it,"
                 + " what a client can still win: %s.",
+            sc == Scenario.LEADER_ISOLATED_ASYNC
+                ? "; like the methods' outages it counts the writes the isolated leader"
+                    + " acknowledged before Patroni demoted it, which were then lost"
+                : "",
             gap,
             gaps.stream().map(String::valueOf).collect(Collectors.joining("/")),
             results.failover().get(sc).entrySet().stream()

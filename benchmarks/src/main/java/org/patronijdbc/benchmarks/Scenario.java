@@ -207,7 +207,10 @@ enum Scenario {
 
   /** The scenarios that make the leader change: Patroni's own write gap matters there. */
   boolean failsOver() {
-    return this == SWITCHOVER || this == LEADER_CRASH || this == LEADER_FREEZE;
+    return this == SWITCHOVER
+        || this == LEADER_CRASH
+        || this == LEADER_FREEZE
+        || PARTITIONS.contains(this);
   }
 
   /** Makes the fault, waits out the window and says when what happened. */
