@@ -27,7 +27,7 @@ final class Report {
     Report report = new Report(results);
     report.header();
     report.failover();
-    if (results.fleet() != null) {
+    if (results.fleet() != null && !results.rest().isEmpty()) {
       report.rest();
     }
     return report.md.toString();
