@@ -4,13 +4,12 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.patronijdbc.internal.Deadline;
+import org.patronijdbc.internal.HostLookups;
 import org.patronijdbc.internal.Logins;
 import org.patronijdbc.internal.MemberAddresses;
 import org.patronijdbc.internal.MemberLedger;
-import org.patronijdbc.internal.MemberTrust;
 import org.patronijdbc.internal.PatroniConfig;
 import org.patronijdbc.internal.ReadYourWrites;
 import org.patronijdbc.internal.Router;
@@ -36,8 +35,6 @@ final class MemberOpener {
   private final OpenConnections open;
   private final ReadYourWrites writes;
   private final Function<TargetServerType, Router> routers;
-  private volatile MemberAddresses addresses;
-  private volatile long addressesAtNanos;
 
   MemberOpener(
       PatroniConfig config,
@@ -83,7 +80,7 @@ final class MemberOpener {
       String password,
       Deadline deadline)
       throws SQLException {
-    MemberAddresses where = addresses();
+    MemberAddresses where = addresses(deadline);
     String address = where.of(member, topology);
     boolean redirected = !address.equals(member.address());
     Properties props = properties(type, user, password, redirected);
@@ -181,16 +178,13 @@ final class MemberOpener {
     }
   }
 
-  /** Where members are reached, with the URL's names resolved again once a minute. */
-  private MemberAddresses addresses() {
-    MemberAddresses a = addresses;
-    long now = System.nanoTime();
-    if (a == null || now - addressesAtNanos > TimeUnit.MINUTES.toNanos(1)) {
-      a = new MemberAddresses(config, MemberTrust.resolveEach(config.hosts()));
-      addresses = a;
-      addressesAtNanos = now;
-    }
-    return a;
+  /**
+   * Where members are reached, with what the URL's names resolve to now; a name never resolved is
+   * waited for within the connect's deadline.
+   */
+  private MemberAddresses addresses(Deadline deadline) {
+    return new MemberAddresses(
+        config, HostLookups.SYSTEM.resolveEach(config.hosts(), deadline.remainingMillis()));
   }
 
   /** Why {@code member} no longer serves {@code type} in the newest topology, or empty. */

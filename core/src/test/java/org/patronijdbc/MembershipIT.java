@@ -48,6 +48,28 @@ class MembershipIT {
     }
   }
 
+  @Test
+  void aUrlNamingItsHostsReachesTheMembersPatroniReportsByAddress() throws Exception {
+    // Patroni reports 127.0.0.1; the URL names its hosts, and with discoverMembers=false only
+    // what those names resolve to lets a member in (looked up off the connecting threads)
+    String url =
+        cluster.jdbcUrl("postgres", "discoverMembers=false").replace("127.0.0.1", "localhost");
+    assertThat(url).doesNotContain("127.0.0.1");
+    Member leader = cluster.leader();
+    try (PatroniDataSource ds = new PatroniDataSource(url)) {
+      ds.setUser(PatroniCluster.SUPERUSER);
+      ds.setPassword(PatroniCluster.PASSWORD);
+      try (Connection c = ds.getConnection()) {
+        ServerSide server = ServerSide.of(c);
+        assertThat(server.inRecovery()).isFalse();
+        assertThat(server.port()).isEqualTo(leader.pgPort());
+      }
+      assertThat(readPorts(ds, 4)).doesNotContain(leader.pgPort()).isNotEmpty();
+      assertThat(ds.topology().orElseThrow().refused())
+          .noneMatch(line -> line.contains("n1") || line.contains("n2") || line.contains("n3"));
+    }
+  }
+
   private static Set<Integer> readPorts(PatroniDataSource ds, int connections) throws Exception {
     Set<Integer> ports = new HashSet<>();
     for (int i = 0; i < connections; i++) {

@@ -1,15 +1,11 @@
 package org.patronijdbc.internal;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.patronijdbc.topology.ClusterMember;
 
 /**
@@ -19,7 +15,8 @@ import org.patronijdbc.topology.ClusterMember;
  * {@code memberHosts} allows (host names, {@code *.suffix} wildcards, CIDR ranges) or any host when
  * every answer comes from a configured https endpoint whose certificate was verified. Anything else
  * is refused: a REST answer can only choose among the hosts the user allowed, as HAProxy's and
- * pgjdbc's configurations do. Pure: the URL's names are resolved by the caller.
+ * pgjdbc's configurations do. Pure: the URL's names are resolved by the caller ({@link
+ * HostLookups}).
  */
 public final class MemberTrust {
 
@@ -70,43 +67,6 @@ public final class MemberTrust {
         key.memberAddresses().keySet(),
         key.discoverMembers(),
         verified);
-  }
-
-  /** What each configured host name last resolved to (the names of URLs: a bounded set). */
-  private static final Map<String, Set<String>> LAST_RESOLVED = new ConcurrentHashMap<>();
-
-  /**
-   * The addresses the host names among {@code hostPorts} resolve to now (a name that does not
-   * resolve adds none; IP literals are taken as they are).
-   */
-  static Set<String> resolve(List<String> hostPorts) {
-    Set<String> addresses = new HashSet<>();
-    resolveEach(hostPorts).values().forEach(addresses::addAll);
-    return addresses;
-  }
-
-  /** As {@link #resolve}, by host name as the URL spells it. */
-  public static Map<String, Set<String>> resolveEach(List<String> hostPorts) {
-    Map<String, Set<String>> byName = new HashMap<>();
-    for (String hostPort : hostPorts) {
-      String name = hostPort.substring(0, hostPort.lastIndexOf(':'));
-      if (HostNames.literal(name) != null || byName.containsKey(name)) {
-        continue;
-      }
-      Set<String> addresses = new HashSet<>();
-      try {
-        for (InetAddress a : InetAddress.getAllByName(HostNames.host(name))) {
-          addresses.add(a.getHostAddress());
-        }
-        LAST_RESOLVED.put(name, Set.copyOf(addresses));
-      } catch (UnknownHostException | SecurityException e) {
-        // a lookup that fails once (a DNS blip) keeps what the name resolved to before; one that
-        // never resolved lets no member in by its address
-        addresses.addAll(LAST_RESOLVED.getOrDefault(name, Set.of()));
-      }
-      byName.put(name, addresses);
-    }
-    return byName;
   }
 
   /**

@@ -57,7 +57,6 @@ public final class TopologyMonitor {
   private final ScopeLookup scopes;
   private final Set<String> warned = new HashSet<>();
   private MemberTrust trust;
-  private long trustResolvedAtNanos;
 
   TopologyMonitor(MonitorKey key, RestSecurity security, long refreshMs) {
     this.key = key;
@@ -333,15 +332,13 @@ public final class TopologyMonitor {
   }
 
   /**
-   * Which hosts answers may send connections to, with the URL's names resolved again once a minute
-   * (a name's addresses may change).
+   * Which hosts answers may send connections to, with what the URL's names resolve to now (looked
+   * up again once a minute in the background; the first poll waits for them within the REST
+   * timeout).
    */
   private MemberTrust trust() {
-    long now = System.nanoTime();
-    if (trust == null || now - trustResolvedAtNanos > TimeUnit.MINUTES.toNanos(1)) {
-      trust = MemberTrust.of(key, MemberTrust.resolve(key.hosts()));
-      trustResolvedAtNanos = now;
-    }
+    long waitMs = trust == null ? restTimeoutMs : 0;
+    trust = MemberTrust.of(key, HostLookups.SYSTEM.resolve(key.hosts(), waitMs));
     return trust;
   }
 
