@@ -2,8 +2,10 @@ package org.patronijdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Function;
 import org.patronijdbc.internal.Deadline;
 import org.patronijdbc.internal.HostLookups;
@@ -35,6 +37,11 @@ final class MemberOpener {
   private final OpenConnections open;
   private final ReadYourWrites writes;
   private final Function<TargetServerType, Router> routers;
+
+  /** Where members are reached, and the URL's names resolved as it was built with. */
+  private record Where(Map<String, Set<String>> resolved, MemberAddresses addresses) {}
+
+  private volatile Where where;
 
   MemberOpener(
       PatroniConfig config,
@@ -180,11 +187,17 @@ final class MemberOpener {
 
   /**
    * Where members are reached, with what the URL's names resolve to now; a name never resolved is
-   * waited for within the connect's deadline.
+   * waited for within the connect's deadline and the REST timeout.
    */
   private MemberAddresses addresses(Deadline deadline) {
-    return new MemberAddresses(
-        config, HostLookups.SYSTEM.resolveEach(config.hosts(), deadline.remainingMillis()));
+    long waitMs = Math.min(deadline.remainingMillis(), config.patroniTimeoutMs());
+    Map<String, Set<String>> resolved = HostLookups.SYSTEM.resolveEach(config.hosts(), waitMs);
+    Where w = where;
+    if (w == null || !w.resolved().equals(resolved)) {
+      w = new Where(resolved, new MemberAddresses(config, resolved));
+      where = w;
+    }
+    return w.addresses();
   }
 
   /** Why {@code member} no longer serves {@code type} in the newest topology, or empty. */

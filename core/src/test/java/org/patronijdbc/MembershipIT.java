@@ -51,7 +51,7 @@ class MembershipIT {
   @Test
   void aUrlNamingItsHostsReachesTheMembersPatroniReportsByAddress() throws Exception {
     // Patroni reports 127.0.0.1; the URL names its hosts, and with discoverMembers=false only
-    // what those names resolve to lets a member in (looked up off the connecting threads)
+    // what those names resolve to (HostLookups) lets a member in
     String url =
         cluster.jdbcUrl("postgres", "discoverMembers=false").replace("127.0.0.1", "localhost");
     assertThat(url).doesNotContain("127.0.0.1");

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeoutException;
  * connect and no poll waits on a slow resolver past its own bound. A name that resolved before
  * answers at once with its last addresses and is looked up again, in the background, once a minute;
  * a lookup that fails keeps them (a DNS blip refuses nobody). A name never resolved is waited for,
- * at most as long as the caller may wait, and has no address until a lookup succeeds.
+ * at most as long as the caller may wait, has no address until a lookup succeeds, and is looked up
+ * again a second after a lookup failed.
  */
 public final class HostLookups {
 
@@ -32,6 +33,9 @@ public final class HostLookups {
   /** The system resolver's, shared by the JVM's data sources (the URLs' names: a bounded set). */
   public static final HostLookups SYSTEM =
       new HostLookups(HostLookups::system, Logins::background, TimeUnit.MINUTES.toNanos(1));
+
+  /** How soon a name never resolved is looked up again after a lookup that failed. */
+  private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Resolver resolver;
   private final Executor executor;
@@ -93,7 +97,8 @@ public final class HostLookups {
 
     synchronized void lookUpIfDue() {
       long now = System.nanoTime();
-      if (lookup != null && (!lookup.isDone() || now - startedAt < refreshNanos)) {
+      long every = addresses == null ? Math.min(refreshNanos, RETRY_NANOS) : refreshNanos;
+      if (lookup != null && (!lookup.isDone() || now - startedAt < every)) {
         return;
       }
       startedAt = now;

@@ -57,6 +57,7 @@ public final class TopologyMonitor {
   private final ScopeLookup scopes;
   private final Set<String> warned = new HashSet<>();
   private MemberTrust trust;
+  private Set<String> trustResolved;
 
   TopologyMonitor(MonitorKey key, RestSecurity security, long refreshMs) {
     this.key = key;
@@ -81,6 +82,7 @@ public final class TopologyMonitor {
   }
 
   void start() {
+    HostLookups.SYSTEM.resolve(key.hosts(), 0); // the URL's names, looked up from now on
     pacing.requestFast(System.nanoTime());
     thread.execute(this::pollAndReschedule);
   }
@@ -286,7 +288,7 @@ public final class TopologyMonitor {
       tellRestRequest(endpoint, requestStarted, true);
       Acceptance.Verdict verdict =
           Acceptance.accept(
-              state, scopes.withScope(answer, endpoint, name), System.nanoTime(), trust());
+              state, scopes.withScope(answer, endpoint, name), System.nanoTime(), trust(deadline));
       state = verdict.next();
       if (verdict.refused().isPresent()) {
         failures.add(endpoint + ": " + verdict.refused().get());
@@ -326,19 +328,24 @@ public final class TopologyMonitor {
       log.info("{} - Patroni REST API answers again", name);
     }
     pacing.sawLeader(topology.leader().map(ClusterMember::name).orElse(""), System.nanoTime());
-    endpoints.discover(topology, trust()::allowsEndpoint);
+    endpoints.discover(topology, trust(System.nanoTime())::allowsEndpoint);
     log.debug("{} - topology {}", name, topology);
     TopologyDiff.between(previous, topology).ifPresent(change -> listeners.changed(name, change));
   }
 
   /**
    * Which hosts answers may send connections to, with what the URL's names resolve to now (looked
-   * up again once a minute in the background; the first poll waits for them within the REST
-   * timeout).
+   * up in the background from the start, again once a minute; the first answer waits for them until
+   * {@code pollDeadline} at most), rebuilt only when those addresses change.
    */
-  private MemberTrust trust() {
-    long waitMs = trust == null ? restTimeoutMs : 0;
-    trust = MemberTrust.of(key, HostLookups.SYSTEM.resolve(key.hosts(), waitMs));
+  private MemberTrust trust(long pollDeadline) {
+    long waitMs =
+        trust == null ? TimeUnit.NANOSECONDS.toMillis(pollDeadline - System.nanoTime()) : 0;
+    Set<String> resolved = HostLookups.SYSTEM.resolve(key.hosts(), waitMs);
+    if (trust == null || !resolved.equals(trustResolved)) {
+      trust = MemberTrust.of(key, resolved);
+      trustResolved = resolved;
+    }
     return trust;
   }
 
