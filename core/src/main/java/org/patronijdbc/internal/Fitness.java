@@ -33,11 +33,11 @@ public final class Fitness {
   /**
    * Why {@code m} cannot serve replica reads in {@code topology}, or empty. A standby must run,
    * carry no {@code noloadbalance} tag, report a known lag (the larger of Patroni's {@code lag} and
-   * {@code replay_lag}) within {@code maxLagBytes}, and not be on an older timeline than the newest
-   * leader timeline seen ({@link ClusterTopology#leaderTimeline()}): such a replica receives
-   * nothing from the leader, whatever its lag says. Under a lag limit the lag must come from
-   * Patroni's current answer: not from a probe, nor from a snapshot no REST API has confirmed
-   * lately ({@link ClusterTopology.Source#CACHED}).
+   * {@code replay_lag}) within {@code maxLagBytes}, and report a timeline not older than the newest
+   * leader timeline seen ({@link ClusterTopology#leaderTimeline()}): a replica on an older one (or
+   * reporting none while the leader's is known) may receive nothing from the leader, whatever its
+   * lag says. Under a lag limit the lag must come from Patroni's current answer: not from a probe,
+   * nor from a snapshot no REST API has confirmed lately ({@link ClusterTopology.Source#CACHED}).
    *
    * @param maxLagBytes the lag limit; empty for none
    */
@@ -69,6 +69,11 @@ public final class Fitness {
               + ", and maxReplicationLag is set");
     }
     long newest = topology.leaderTimeline();
+    if (m.timeline() < 0 && newest >= 0) {
+      // a replica following no leader yet (no WAL receiver) may report none: it may be on an
+      // older timeline, receiving nothing, however small its lag
+      return Optional.of("timeline unknown");
+    }
     if (m.timeline() >= 0 && newest >= 0 && m.timeline() < newest) {
       return Optional.of(
           "on timeline " + m.timeline() + ", behind the leader's timeline " + newest);

@@ -121,6 +121,20 @@ class FitnessTest {
   }
 
   @Test
+  void aReplicaThatReportsNoTimelineServesNoReadsWhileTheLeadersIsKnown() {
+    // seen in CI right after a switchover: between two answers reporting it on the old timeline,
+    // one answer gave the old timeline's replica (no WAL receiver yet) no timeline at all, lag 0
+    ClusterMember promoted = member("n1", MemberRole.LEADER, 5, null, Map.of());
+    ClusterMember silent = member("n2", MemberRole.REPLICA, -1, 0L, Map.of());
+    ClusterTopology t = topology(promoted, silent);
+
+    assertThat(Fitness.whyNotReadable(silent, t, NO_LIMIT)).contains("timeline unknown");
+    // with no leader timeline known either there is nothing to compare with
+    ClusterMember leaderWithout = member("n1", MemberRole.LEADER, -1, null, Map.of());
+    assertThat(Fitness.whyNotReadable(silent, topology(leaderWithout, silent), NO_LIMIT)).isEmpty();
+  }
+
+  @Test
   void aReplicaInArchiveRecoveryRunsAndServesReads() {
     ClusterMember archive =
         new ClusterMember(
