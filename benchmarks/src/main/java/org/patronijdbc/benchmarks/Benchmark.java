@@ -66,6 +66,27 @@ public final class Benchmark {
       List<Cost.Row> cost,
       Fleet.Result fleet) {
 
+    /** The results of a run of failover scenarios only. */
+    static Results failoverOnly(
+        LocalDate date,
+        String machine,
+        Settings settings,
+        Map<Scenario, Map<String, List<Figures>>> failover,
+        Map<Scenario, List<Long>> patroniGapMs) {
+      return new Results(
+          date,
+          machine,
+          settings,
+          failover,
+          patroniGapMs,
+          List.of(),
+          List.of(),
+          List.of(),
+          List.of(),
+          List.of(),
+          null);
+    }
+
     /** These results with the REST load and fleet size of the same run. */
     Results withRest(List<RestLoad.Row> restLoad, Fleet.Result fleetSize) {
       return new Results(
@@ -255,18 +276,12 @@ public final class Benchmark {
         gaps.putAll(earlier.patroniGapMs());
       }
       scenarios(stage, scenarios, compared, null, failover, gaps);
-      return new Results(
+      return Results.failoverOnly(
           LocalDate.now(),
           earlier != null ? earlier.machine() : Machine.describe(cluster),
           settings,
           failover,
-          gaps,
-          List.of(),
-          List.of(),
-          List.of(),
-          List.of(),
-          List.of(),
-          null);
+          gaps);
     }
   }
 

@@ -88,18 +88,12 @@ class BenchmarkIT {
     // a failover-only run reports its scenarios, and the REST load and fleet size once added (as
     // scripts/benchmark patroni41's run adds them)
     Benchmark.Results failoverOnly =
-        new Benchmark.Results(
+        Benchmark.Results.failoverOnly(
             results.date(),
             results.machine(),
             results.settings(),
             results.failover(),
-            results.patroniGapMs(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            null);
+            results.patroniGapMs());
     assertThat(Report.failoverMarkdown(failoverOnly))
         .contains("![switchover](switchover.png)")
         .doesNotContain("## REST load and fleet size")

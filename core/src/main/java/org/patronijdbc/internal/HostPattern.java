@@ -47,7 +47,7 @@ final class HostPattern {
         throw SqlState.badValue(
             PatroniProperty.MEMBER_HOSTS.getName(),
             value,
-            "host names, *.suffix wildcards or CIDR ranges (10.0.0.0/8), comma-separated: "
+            "host names, *.suffix wildcards or CIDR ranges (127.0.0.0/8), comma-separated: "
                 + e.getMessage());
       }
       entries.add(entry);

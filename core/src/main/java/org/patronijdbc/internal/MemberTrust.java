@@ -15,8 +15,8 @@ import org.patronijdbc.topology.ClusterMember;
  * {@code memberHosts} allows (host names, {@code *.suffix} wildcards, CIDR ranges) or any host when
  * every answer comes from a configured https endpoint whose certificate was verified. Anything else
  * is refused: a REST answer can only choose among the hosts the user allowed, as HAProxy's and
- * pgjdbc's configurations do. Pure: the URL's names are resolved by the caller ({@link
- * HostLookups}).
+ * pgjdbc's configurations do. Pure but for {@link #now}, which asks {@link HostLookups} what the
+ * URL's names resolve to.
  */
 public final class MemberTrust {
 
@@ -40,6 +40,18 @@ public final class MemberTrust {
     this.mapped = mapped;
     this.discover = discover;
     this.verifiedAnswers = verifiedAnswers;
+  }
+
+  /**
+   * The rule for a monitor's configuration with what the URL's names resolve to now ({@link
+   * HostLookups}, waiting at most {@code waitMs} for a name never resolved): {@code last} itself
+   * while those addresses are unchanged.
+   */
+  static MemberTrust now(MonitorKey key, MemberTrust last, long waitMs) {
+    Set<String> resolved = HostLookups.SYSTEM.resolve(key.hosts(), waitMs);
+    Set<String> addresses = new HashSet<>();
+    resolved.forEach(a -> addresses.add(HostNames.canonical(a)));
+    return last != null && last.listedAddresses.equals(addresses) ? last : of(key, resolved);
   }
 
   /**

@@ -57,7 +57,6 @@ public final class TopologyMonitor {
   private final ScopeLookup scopes;
   private final Set<String> warned = new HashSet<>();
   private MemberTrust trust;
-  private Set<String> trustResolved;
 
   TopologyMonitor(MonitorKey key, RestSecurity security, long refreshMs) {
     this.key = key;
@@ -333,19 +332,11 @@ public final class TopologyMonitor {
     TopologyDiff.between(previous, topology).ifPresent(change -> listeners.changed(name, change));
   }
 
-  /**
-   * Which hosts answers may send connections to, with what the URL's names resolve to now (looked
-   * up in the background from the start, again once a minute; the first answer waits for them until
-   * {@code pollDeadline} at most), rebuilt only when those addresses change.
-   */
+  /** Which hosts answers may send connections to; the first answer waits for the URL's names. */
   private MemberTrust trust(long pollDeadline) {
     long waitMs =
         trust == null ? TimeUnit.NANOSECONDS.toMillis(pollDeadline - System.nanoTime()) : 0;
-    Set<String> resolved = HostLookups.SYSTEM.resolve(key.hosts(), waitMs);
-    if (trust == null || !resolved.equals(trustResolved)) {
-      trust = MemberTrust.of(key, resolved);
-      trustResolved = resolved;
-    }
+    trust = MemberTrust.now(key, trust, waitMs);
     return trust;
   }
 
